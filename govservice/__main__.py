@@ -1,0 +1,3 @@
+from govservice.cli import main
+
+raise SystemExit(main())

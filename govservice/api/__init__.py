@@ -1,0 +1,1 @@
+"""HTTP shell: Litestar controllers, msgspec request/response Structs, guards and problem details."""

@@ -1,0 +1,200 @@
+"""The matter catalogue: public service guides, and the admin's publications."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.openapi.spec import Example
+from litestar.params import BodyKwarg, FromQuery, JSONBody, PathParameter, QueryParameter
+from litestar.status_codes import HTTP_201_CREATED
+
+from govservice.api.problems import problems
+from govservice.api.schemas import Page, Schema
+from govservice.api.security import SECURED, current_actor, requires
+from govservice.domain.actor import Role
+from govservice.domain.catalogue import (
+    MatterGuide,
+    MatterKind,
+    MatterStatus,
+    Replacement,
+    StatusChange,
+    Text,
+)
+from govservice.errors import BadRequest
+from govservice.services.catalogue import CatalogueService, PublishedMatter
+
+
+class MatterOut(MatterGuide, frozen=True, kw_only=True):
+    """A published version of a matter's service guide."""
+
+    version: int
+    published_at: datetime
+    content_hash: str
+
+
+class MatterVersion(Schema):
+    version: int
+    status: MatterStatus
+    published_at: datetime
+    content_hash: str
+    note: str | None = None
+
+
+class StatusChangeIn(Schema):
+    """Cancel or adjust a matter; the replacement tells applicants what to use instead."""
+
+    status: Annotated[MatterStatus, msgspec.Meta(description="cancelled or adjusted")]
+    effective: Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-12-01"])]
+    reason: Text
+    legal_basis: Text
+    replacement: Replacement | None = None
+
+
+def matter_out(matter: PublishedMatter) -> MatterOut:
+    return MatterOut(
+        **msgspec.structs.asdict(matter.guide),
+        version=matter.version,
+        published_at=matter.published_at,
+        content_hash=matter.content_hash,
+    )
+
+
+def _cursor_after(items: list[PublishedMatter], cursor: str | None) -> list[PublishedMatter]:
+    return [m for m in items if m.guide.code > cursor] if cursor else items
+
+
+_EXAMPLE_GUIDE: dict[str, Any] = {
+    "code": "FR-EXAMPLE",
+    "name": "示例事项",
+    "nameEn": "Example matter",
+    "kind": "service",
+    "unit": "FR-WINDOW",
+    "legalBasis": ["《中华人民共和国消防法》"],
+    "statutoryLimit": 20,
+    "promisedLimit": 10,
+    "maxVisits": 0,
+    "routes": ["standard"],
+    "processes": {"standard": "service"},
+    "materials": [{"code": "application_form", "name": "申请表", "kind": "key", "formats": ["pdf"]}],
+}
+
+
+class MatterController(Controller):
+    path = "/api/v1/matters"
+    tags = ["catalogue"]
+
+    @get(
+        "/",
+        operation_id="listMatters",
+        summary="List the catalogue (current version of every matter)",
+        description="Public. Filters: status, unit, kind. Cancelled and adjusted matters stay listed with "
+        "their reason and replacement, so the catalogue's history is visible.",
+        responses=problems(400),
+    )
+    async def list_matters(
+        self,
+        request: Request[Any, Any, Any],
+        catalogue: NamedDependency[CatalogueService],
+        status: FromQuery[MatterStatus | None] = None,
+        unit: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        kind: FromQuery[MatterKind | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+        cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    ) -> Response[Page[MatterOut]]:
+        matters = _cursor_after(await catalogue.current(), cursor)
+        if status is not None:
+            matters = [m for m in matters if m.guide.status is status]
+        if unit is not None:
+            matters = [m for m in matters if m.guide.unit == unit]
+        if kind is not None:
+            matters = [m for m in matters if m.guide.kind is kind]
+        page = matters[:limit]
+        next_cursor = page[-1].guide.code if len(matters) > limit else None
+        body = msgspec.json.encode(Page(items=[matter_out(m) for m in page], next_cursor=next_cursor))
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        if request.headers.get("if-none-match") == etag:
+            return Response(content=b"", status_code=304, headers={"ETag": etag})
+        return Response(content=body, media_type="application/json",
+                        headers={"ETag": etag, "Cache-Control": "public, max-age=5"})
+
+    @get(
+        "/{code:str}",
+        operation_id="getMatter",
+        summary="Read one matter's current service guide",
+        responses=problems(404),
+    )
+    async def get_matter(self, catalogue: NamedDependency[CatalogueService], code: Annotated[str, PathParameter(max_length=64)]) -> MatterOut:
+        return matter_out(await catalogue.get(code))
+
+    @get(
+        "/{code:str}/versions",
+        operation_id="listMatterVersions",
+        summary="The publication history of one matter",
+        responses=problems(404),
+    )
+    async def list_versions(self, catalogue: NamedDependency[CatalogueService], code: Annotated[str, PathParameter(max_length=64)]) -> list[MatterVersion]:
+        return [
+            MatterVersion(version=m.version, status=m.guide.status, published_at=m.published_at,
+                          content_hash=m.content_hash, note=m.note)
+            for m in await catalogue.history(code)
+        ]
+
+    @get(
+        "/{code:str}/versions/{version:int}",
+        operation_id="getMatterVersion",
+        summary="Read one published version of a matter (the one an application was filed against)",
+        responses=problems(404),
+    )
+    async def get_version(
+        self, catalogue: NamedDependency[CatalogueService], code: Annotated[str, PathParameter(max_length=64)], version: Annotated[int, PathParameter(ge=1, le=1_000_000)]
+    ) -> MatterOut:
+        return matter_out(await catalogue.get(code, version))
+
+    @post(
+        "/",
+        operation_id="publishMatter",
+        summary="Publish a matter: its first version, or a new version of an existing one",
+        description="Admin only. Applications already filed keep the version they were filed against.",
+        guards=[requires(Role.ADMIN)],
+        security=SECURED,
+        status_code=HTTP_201_CREATED,
+        responses=problems(400, 401, 403, 409, 422),
+    )
+    async def publish(
+        self,
+        request: Request[Any, Any, Any],
+        catalogue: NamedDependency[CatalogueService],
+        data: Annotated[MatterGuide, BodyKwarg(examples=[Example(summary="a minimal matter", value=_EXAMPLE_GUIDE)])],
+    ) -> MatterOut:
+        return matter_out(await catalogue.publish(data, current_actor(request)))
+
+    @post(
+        "/{code:str}/status",
+        operation_id="changeMatterStatus",
+        summary="Cancel or adjust a matter, naming the reason, legal basis and replacement",
+        guards=[requires(Role.ADMIN)],
+        security=SECURED,
+        status_code=HTTP_201_CREATED,
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def change_status(
+        self,
+        request: Request[Any, Any, Any],
+        catalogue: NamedDependency[CatalogueService],
+        code: Annotated[str, PathParameter(max_length=64)],
+        data: JSONBody[StatusChangeIn],
+    ) -> MatterOut:
+        try:
+            effective = datetime.strptime(data.effective, "%Y-%m-%d").date()
+        except ValueError as exc:
+            raise BadRequest("effective must be a real date (YYYY-MM-DD)", code="validation_failed",
+                             errors=[{"field": "effective", "message": "not a calendar date"}]) from exc
+        change = StatusChange(effective=effective, reason=data.reason, legal_basis=data.legal_basis,
+                              replacement=data.replacement)
+        return matter_out(await catalogue.change_status(code, data.status, change, current_actor(request)))
+

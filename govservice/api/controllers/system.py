@@ -1,0 +1,75 @@
+"""Probes and the published signing keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from sqlalchemy import text
+
+from govservice.api.problems import problem_response, problems
+from govservice.api.schemas import Schema
+from govservice.db.migrations import current_revision
+
+
+class Health(Schema):
+    status: str
+    database: str | None = None
+    revision: str | None = None
+
+
+class Jwk(Schema):
+    kty: str
+    kid: str
+    alg: str
+    use: str
+    crv: str | None = None
+    x: str | None = None
+    y: str | None = None
+    n: str | None = None
+    e: str | None = None
+
+
+class Jwks(Schema):
+    keys: list[Jwk]
+
+
+class SystemController(Controller):
+    tags = ["system"]
+    include_in_schema = True
+
+    @get("/health/live", operation_id="live", summary="Liveness: the process answers")
+    async def live(self) -> Health:
+        return Health(status="ok")
+
+    @get(
+        "/health/ready",
+        operation_id="ready",
+        summary="Readiness: the database answers and its schema is at the migrations' head",
+        responses=problems(503),
+    )
+    async def ready(self, request: Request[Any, Any, Any]) -> Response[Health]:
+        engine = request.app.state.ctx.engine
+        head = request.app.state.head_revision
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            revision = await current_revision(engine)
+        except Exception as exc:  # any driver error means: not ready
+            return problem_response(503, "database_unavailable", f"the database does not answer: {type(exc).__name__}",
+                                    path=request.url.path)
+        if revision != head:
+            return problem_response(
+                503, "migrations_pending",
+                f"the database is at revision {revision or 'none'}, the code expects {head}; run `govservice migrate`",
+                path=request.url.path,
+            )
+        return Response(Health(status="ok", database="ok", revision=revision))
+
+    @get(
+        "/.well-known/jwks.json",
+        operation_id="jwks",
+        summary="Public keys that verify this service's tokens and e-licence signatures",
+    )
+    async def jwks(self, request: Request[Any, Any, Any]) -> Jwks:
+        return Jwks(keys=[Jwk(**key) for key in request.app.state.keys.jwks()["keys"]])

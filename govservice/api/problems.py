@@ -1,0 +1,157 @@
+"""Every error becomes an RFC 9457 ``application/problem+json`` response with a stable ``code``.
+
+The framework's own errors (404 route, 405, 415, body and parameter validation) are mapped
+here too, and anything unexpected is logged with its traceback for the operator and answered
+with a bare 500 problem: no stack trace ever leaves the process.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
+
+from govservice.errors import GovServiceError
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://govservice.invalid/problems/"  # a name, not a link: nothing is fetched from it
+
+log = logging.getLogger("govservice.api")
+
+
+class FieldError(msgspec.Struct, rename="camel"):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, rename="camel", omit_defaults=True):
+    """RFC 9457 problem details with a stable machine-readable ``code``."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+    replacement: dict[str, Any] | None = None
+    extra: dict[str, Any] | None = None
+
+
+_FRAMEWORK_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
+def problem_response(
+    status: int, code: str, detail: str, *, path: str | None = None, headers: dict[str, str] | None = None,
+    **fields: Any,
+) -> Response[bytes]:
+    title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    problem = Problem(type=TYPE_BASE + code, title=title, status=status, detail=detail, code=code,
+                      instance=path, **fields)
+    return Response(
+        content=msgspec.json.encode(problem), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
+
+
+def _field_errors(extra: Any) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if isinstance(extra, list):
+        for item in extra:
+            if isinstance(item, dict):
+                key = str(item.get("key") or item.get("source") or "body")
+                errors.append(FieldError(field=key, message=str(item.get("message", "invalid value"))))
+    return errors
+
+
+def handle_service_error(request: Request[Any, Any, Any], exc: GovServiceError) -> Response[bytes]:
+    extra = dict(exc.extra)
+    replacement = extra.pop("replacement", None)
+    errors = extra.pop("errors", None)
+    headers = extra.pop("headers", None)
+    if exc.status == 401:
+        headers = {"WWW-Authenticate": 'Bearer realm="govservice"', **(headers or {})}
+    return problem_response(
+        exc.status, exc.code, exc.detail, path=request.url.path, headers=headers,
+        replacement=replacement,
+        errors=[FieldError(**e) for e in errors] if errors else None,
+        extra=extra or None,
+    )
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    status = exc.status_code
+    if isinstance(exc, ValidationException):
+        errors = _field_errors(exc.extra)
+        return problem_response(
+            400, "validation_failed", "the request has invalid fields; see errors",
+            path=request.url.path, errors=errors or [FieldError(field="body", message=str(exc.detail))],
+        )
+    code = _FRAMEWORK_CODES.get(status, "http_error" if status < 500 else "internal_error")
+    detail = str(exc.detail) if status < 500 else "the server could not complete the request"
+    headers = dict(exc.headers or {})
+    if isinstance(exc, NotAuthorizedException):
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="govservice"')
+    if status >= 500:
+        log.error("HTTP %s on %s %s: %s", status, request.method, request.url.path, exc.detail)
+    return problem_response(status, code, detail, path=request.url.path, headers=headers or None)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(500, "internal_error", "the server could not complete the request",
+                            path=request.url.path)
+
+
+EXCEPTION_HANDLERS = {
+    GovServiceError: handle_service_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}
+
+
+_EXAMPLE_DETAIL = {
+    400: ("validation_failed", "the request has invalid fields; see errors"),
+    401: ("not_authenticated", "a valid bearer token is required"),
+    403: ("role_required", "this needs one of the roles: admin"),
+    404: ("not_found", "matter FR-XYZ is not in the catalogue"),
+    409: ("conflict", "someone else changed it first; reload and retry"),
+    410: ("matter_cancelled", "matter FR-OLD was cancelled; use FR-NEW instead"),
+    412: ("precondition_failed", "If-Match does not match the current version"),
+    422: ("rule_violation", "promisedLimit must not exceed statutoryLimit"),
+}
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI response entries for the problems an operation can answer with."""
+    specs: dict[int, ResponseSpec] = {}
+    for status in statuses:
+        code, detail = _EXAMPLE_DETAIL.get(status, ("error", HTTPStatus(status).phrase))
+        example = Problem(type=TYPE_BASE + code, title=HTTPStatus(status).phrase, status=status,
+                          detail=detail, code=code)
+        specs[status] = ResponseSpec(
+            data_container=Problem,
+            generate_examples=False,
+            description=HTTPStatus(status).phrase,
+            media_type=PROBLEM_MEDIA_TYPE,
+            examples=[Example(summary=code, value=msgspec.to_builtins(example))],
+        )
+    return specs
+
+
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_MEDIA_TYPE", "MediaType", "Problem", "problem_response", "problems"]

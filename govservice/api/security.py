@@ -1,0 +1,72 @@
+"""Authentication middleware and role guards.
+
+The middleware turns the bearer token (if any) into an :class:`Actor`; a route without a
+token sees the anonymous actor. Guards check roles from the claims only; object-level rules
+(this applicant's enterprise, this clerk's unit) are enforced in the services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.openapi.spec import Components, SecurityScheme
+
+from govservice.domain.actor import ANONYMOUS, Actor, Role
+from govservice.errors import Forbidden, NotAuthenticated
+
+BEARER = "BearerToken"
+
+SECURITY_COMPONENTS = Components(
+    security_schemes={
+        BEARER: SecurityScheme(
+            type="http", scheme="bearer", bearer_format="JWT",
+            description="`govservice token --role ROLE` prints one for trying the API.",
+        )
+    }
+)
+
+
+class BearerAuthentication(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        header = connection.headers.get("authorization")
+        if not header:
+            return AuthenticationResult(user=ANONYMOUS, auth=None)
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated("use 'Authorization: Bearer <token>'", code="token_invalid")
+        authenticator = connection.app.state.authenticator
+        actor = await authenticator.authenticate(token.strip())
+        return AuthenticationResult(user=actor, auth=token)
+
+
+def current_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
+    user = connection.scope.get("user")
+    return user if isinstance(user, Actor) else ANONYMOUS
+
+
+def requires(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    """Guard: the caller must be authenticated and hold one of ``roles``."""
+    wanted = frozenset(roles)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        actor = current_actor(connection)
+        if actor is ANONYMOUS:
+            raise NotAuthenticated("a valid bearer token is required", code="not_authenticated")
+        if not actor.roles & wanted:
+            raise Forbidden(
+                "this needs one of the roles: " + ", ".join(sorted(wanted)), code="role_required"
+            )
+
+    return guard
+
+
+def authenticated(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if current_actor(connection) is ANONYMOUS:
+        raise NotAuthenticated("a valid bearer token is required", code="not_authenticated")
+
+
+SECURED: list[dict[str, list[str]]] = [{BEARER: []}]

@@ -1,0 +1,14 @@
+"""Tokens and keys. The only package that imports ``jose``.
+
+* :class:`KeyStore` — the service's own ES256 signing key (created on first start, mode 0600)
+  and the JWKS that publishes its public half.
+* :func:`mint_token` — a signed token for the command line and the tests.
+* :class:`Authenticator` — verifies a bearer token (own key, or an outside identity provider's
+  JWKS fetched with httpx) and returns the :class:`~govservice.domain.actor.Actor`.
+"""
+
+from govservice.auth.authenticator import Authenticator
+from govservice.auth.keys import KeyStore
+from govservice.auth.tokens import mint_token, sign_detached, verify_detached
+
+__all__ = ["Authenticator", "KeyStore", "mint_token", "sign_detached", "verify_detached"]

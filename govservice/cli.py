@@ -1,0 +1,203 @@
+"""The `govservice` command line. Run from the project root (paths are relative to it)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from govservice.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("govservice")
+
+SEED_ACTOR_SUB = "seed"
+
+
+def _setup_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+# -- database ----------------------------------------------------------------------------
+
+
+async def _migrate(settings: Settings) -> None:
+    from govservice.db.engine import make_engine
+    from govservice.db.migrations import current_revision, head_revision, upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        before = await current_revision(engine)
+        await upgrade(engine)
+        if before != head_revision():
+            log.info("database migrated from %s to %s", before or "empty", head_revision())
+    finally:
+        await engine.dispose()
+
+
+async def _seed(settings: Settings, *, only_if_empty: bool) -> list[str]:
+    from govservice.api.app import build_services
+    from govservice.db.engine import make_engine
+    from govservice.domain.actor import Actor, Role
+    from govservice.domain.clock import SystemClock
+
+    engine = make_engine(settings.database_url)
+    try:
+        services = build_services(settings, engine, SystemClock())
+        if only_if_empty and await services.catalogue.current():
+            return []
+        files = sorted((settings.workflows_dir / "catalog").glob("*.yaml"))
+        return await services.catalogue.seed(files, Actor(sub=SEED_ACTOR_SUB, roles=frozenset({Role.ADMIN})))
+    finally:
+        await engine.dispose()
+
+
+def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
+    asyncio.run(_migrate(settings))
+    print("database is at the latest schema")
+    return 0
+
+
+def cmd_seed(settings: Settings, _: argparse.Namespace) -> int:
+    added = asyncio.run(_seed(settings, only_if_empty=False))
+    print(f"seeded {len(added)} matter(s)" + (f": {', '.join(added)}" if added else " (catalogue already complete)"))
+    return 0
+
+
+# -- serving -----------------------------------------------------------------------------
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import dataclasses
+
+    import uvicorn
+
+    from govservice.api.app import create_app
+
+    if args.host or args.port:
+        settings = dataclasses.replace(settings, host=args.host or settings.host, port=args.port or settings.port)
+
+    async def prepare() -> list[str]:
+        await _migrate(settings)
+        return await _seed(settings, only_if_empty=True)
+
+    added = asyncio.run(prepare())
+    if added:
+        log.info("seeded the catalogue with %d matters from %s", len(added), settings.workflows_dir / "catalog")
+    base = f"http://{settings.host}:{settings.port}"
+    print(f"govservice {base}  database: {_safe_url(settings.database_url)}", flush=True)
+    print(f"  API docs:   {base}/docs", flush=True)
+    print(f"  catalogue:  curl {base}/api/v1/matters", flush=True)
+    print("  a token:    .venv/bin/govservice token --role admin   (then: -H 'Authorization: Bearer <token>')",
+          flush=True)
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
+                access_log=False, server_header=False)
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    if "@" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+# -- tokens and documents ------------------------------------------------------------------
+
+
+def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+    from govservice.auth import KeyStore, mint_token
+    from govservice.domain.actor import Role
+    from govservice.domain.clock import SystemClock
+
+    unknown = [r for r in args.role if r not in Role._value2member_map_]
+    if unknown:
+        print(f"error: unknown role(s) {', '.join(unknown)}; roles are: {', '.join(Role)}", file=sys.stderr)
+        return 2
+    keys = KeyStore.load_or_create(settings.var_dir)
+    token = mint_token(
+        keys, issuer=settings.issuer, audience=settings.audience,
+        sub=args.sub or f"{args.role[0]}-cli", roles=args.role, now=SystemClock().now(),
+        ttl_seconds=args.ttl or settings.token_ttl_seconds, ent=args.ent, unit=args.unit, name=args.name,
+    )
+    print(f"# roles={','.join(args.role)} ent={args.ent or '-'} unit={args.unit or '-'} "
+          f"ttl={args.ttl or settings.token_ttl_seconds}s", file=sys.stderr)
+    print(token)
+    return 0
+
+
+def cmd_openapi(settings: Settings, args: argparse.Namespace) -> int:
+    from govservice.api.openapi_export import write_openapi
+
+    path = write_openapi(settings, Path(args.output))
+    print(f"wrote {path}")
+    return 0
+
+
+# -- parser ------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="govservice", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate if needed, seed if empty, serve the API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="upgrade the database to head").set_defaults(func=cmd_migrate)
+    sub.add_parser("seed", help="load the catalogue from workflows/ (idempotent)").set_defaults(func=cmd_seed)
+
+    token = sub.add_parser("token", help="print one signed token, alone on the last line")
+    token.add_argument("--role", action="append", required=True, help="repeat for several roles")
+    token.add_argument("--ent", help="USCC of the enterprise an applicant acts for")
+    token.add_argument("--unit", help="department unit code of staff")
+    token.add_argument("--sub", help="subject (user id)")
+    token.add_argument("--name", help="display name")
+    token.add_argument("--ttl", type=int, help="lifetime in seconds")
+    token.set_defaults(func=cmd_token)
+
+    openapi = sub.add_parser("openapi", help="write openapi/openapi.json")
+    openapi.add_argument("--output", default="openapi/openapi.json")
+    openapi.set_defaults(func=cmd_openapi)
+
+    for extend in _EXTENSIONS:
+        extend(sub)
+    return parser
+
+
+# Sub-commands contributed by other modules (workflows, worker, demo) register here.
+_EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"govservice: configuration error: {exc}", file=sys.stderr)
+        return 2
+    _setup_logging(settings)
+    try:
+        return int(args.func(settings, args))
+    except ConfigError as exc:
+        print(f"govservice: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:
+        print(f"govservice: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

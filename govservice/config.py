@@ -1,0 +1,169 @@
+"""Configuration from ``GOVSERVICE_*`` environment variables, validated once at start-up.
+
+A wrong value raises :class:`ConfigError` naming the variable; the command line prints that
+one line and exits, so an operator never has to read a traceback to fix a typo.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+T = TypeVar("T")
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or wrong; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str
+    var_dir: Path
+    workflows_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    timezone: str = "Asia/Shanghai"
+    issuer: str = "govservice"
+    audience: str = "govservice"
+    token_ttl_seconds: int = 3600
+    jwks_url: str | None = None
+    external_issuer: str | None = None
+    external_audience: str | None = None
+    jwks_refetch_seconds: int = 30
+    catalogue_cache_seconds: float = 2.0
+    run_worker: bool = True
+    log_level: str = "INFO"
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _parse(env: Mapping[str, str], name: str, convert: Callable[[str], T], default: T, hint: str) -> T:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return convert(raw)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{name}={raw!r} is not valid: expected {hint}") from exc
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError(raw)
+    return value
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 0 < value < 65536:
+        raise ValueError(raw)
+    return value
+
+
+def _non_negative_float(raw: str) -> float:
+    value = float(raw)
+    if value < 0:
+        raise ValueError(raw)
+    return value
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(raw)
+
+
+def _database_url(raw: str) -> str:
+    if not raw.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ValueError(raw)
+    return raw
+
+
+def _zone(raw: str) -> str:
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(raw) from exc
+    return raw
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError(raw)
+    return level
+
+
+def _http_url(raw: str) -> str:
+    if not raw.startswith(("http://", "https://")):
+        raise ValueError(raw)
+    return raw.rstrip("/")
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    var_dir = Path(env.get("GOVSERVICE_VAR_DIR") or "./var")
+    workflows_dir = Path(env.get("GOVSERVICE_WORKFLOWS_DIR") or "./workflows")
+    default_db = f"sqlite+aiosqlite:///{var_dir / 'govservice.db'}"
+    database_url = _parse(
+        env, "GOVSERVICE_DATABASE_URL", _database_url, default_db,
+        "a URL starting with sqlite+aiosqlite:// or postgresql+asyncpg://",
+    )
+    if not workflows_dir.is_dir():
+        raise ConfigError(
+            f"GOVSERVICE_WORKFLOWS_DIR={str(workflows_dir)!r} is not a directory "
+            "(run from the project root or set it to the workflows/ folder)"
+        )
+    jwks_url = _parse(env, "GOVSERVICE_JWKS_URL", _http_url, None, "an http(s) URL")
+    external_issuer = env.get("GOVSERVICE_JWKS_ISSUER") or None
+    external_audience = env.get("GOVSERVICE_JWKS_AUDIENCE") or None
+    if jwks_url and not (external_issuer and external_audience):
+        raise ConfigError(
+            "GOVSERVICE_JWKS_URL is set but GOVSERVICE_JWKS_ISSUER and GOVSERVICE_JWKS_AUDIENCE are not: "
+            "tokens of an outside identity provider are only accepted for a known issuer and audience"
+        )
+    host = env.get("GOVSERVICE_HOST") or "127.0.0.1"
+    port = _parse(env, "GOVSERVICE_PORT", _port, 8000, "a port number 1-65535")
+    return Settings(
+        database_url=database_url,
+        var_dir=var_dir,
+        workflows_dir=workflows_dir,
+        host=host,
+        port=port,
+        timezone=_parse(env, "GOVSERVICE_TIMEZONE", _zone, "Asia/Shanghai", "an IANA zone such as Asia/Shanghai"),
+        issuer=env.get("GOVSERVICE_ISSUER") or "govservice",
+        audience=env.get("GOVSERVICE_AUDIENCE") or "govservice",
+        token_ttl_seconds=_parse(env, "GOVSERVICE_TOKEN_TTL", _positive_int, 3600, "a positive number of seconds"),
+        jwks_url=jwks_url,
+        external_issuer=external_issuer,
+        external_audience=external_audience,
+        jwks_refetch_seconds=_parse(
+            env, "GOVSERVICE_JWKS_REFETCH_SECONDS", _positive_int, 30, "a positive number of seconds"
+        ),
+        catalogue_cache_seconds=_parse(
+            env, "GOVSERVICE_CATALOGUE_CACHE_SECONDS", _non_negative_float, 2.0, "a number of seconds >= 0"
+        ),
+        run_worker=_parse(env, "GOVSERVICE_RUN_WORKER", _bool, True, "true or false"),
+        log_level=_parse(env, "GOVSERVICE_LOG_LEVEL", _log_level, "INFO", "DEBUG, INFO, WARNING or ERROR"),
+        public_base_url=_parse(
+            env, "GOVSERVICE_PUBLIC_URL", _http_url, f"http://{host}:{port}", "an http(s) URL"
+        ),
+    )

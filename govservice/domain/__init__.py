@@ -1,0 +1,1 @@
+"""Pure domain code: calendar, rules and value objects. Imports no framework and no database."""
