@@ -17,6 +17,7 @@ from govservice.api.controllers.matters import MatterController
 from govservice.api.controllers.system import SystemController
 from govservice.api.docs import assets_router, openapi_config
 from govservice.api.problems import EXCEPTION_HANDLERS
+from govservice.api.idempotency import IdempotencyMiddleware
 from govservice.api.security import BearerAuthentication
 from govservice.auth import Authenticator, KeyStore
 from govservice.config import Settings
@@ -25,17 +26,19 @@ from govservice.db.migrations import head_revision
 from govservice.domain.clock import Clock, SystemClock
 from govservice.services.catalogue import CatalogueService
 from govservice.services.context import ServiceContext
+from govservice.services.idempotency import IdempotencyService
 
 
 @dataclass(frozen=True, slots=True)
 class Services:
     ctx: ServiceContext
     catalogue: CatalogueService
+    idempotency: IdempotencyService
 
 
 def build_services(settings: Settings, engine: AsyncEngine, clock: Clock) -> Services:
     ctx = ServiceContext(settings=settings, engine=engine, sessions=make_sessionmaker(engine), clock=clock)
-    return Services(ctx=ctx, catalogue=CatalogueService(ctx))
+    return Services(ctx=ctx, catalogue=CatalogueService(ctx), idempotency=IdempotencyService(ctx))
 
 
 def create_app(
@@ -68,7 +71,7 @@ def create_app(
     app = Litestar(
         route_handlers=[SystemController, MatterController, assets_router()],
         dependencies={"catalogue": provide(services.catalogue)},
-        middleware=[BearerAuthentication],
+        middleware=[BearerAuthentication, IdempotencyMiddleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi_config(__version__),
         compression_config=CompressionConfig(backend="gzip", minimum_size=2048),

@@ -1,0 +1,65 @@
+"""Idempotency-Key bookkeeping: claim a key, store the first response, replay it later."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from govservice.db.models.idempotency import IdempotencyRecord
+from govservice.errors import Conflict, RuleViolation
+from govservice.services.context import ServiceContext
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    status_code: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class IdempotencyService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    async def claim(self, owner: str, key: str, fingerprint: str) -> StoredResponse | None:
+        """None: the key is ours, go ahead. A response: replay it. Raises when the key was used
+        for another request (422) or the first request is still running (409)."""
+        async with self._ctx.sessions() as session:
+            try:
+                async with session.begin():
+                    session.add(IdempotencyRecord(owner=owner, key=key, fingerprint=fingerprint,
+                                                  created_at=self._ctx.clock.now()))
+                return None
+            except IntegrityError:
+                pass
+            record = await session.scalar(
+                select(IdempotencyRecord).where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key)
+            )
+        if record is None:  # released between our insert and our read: the caller may retry
+            raise Conflict("the first request with this Idempotency-Key failed just now; retry",
+                           code="idempotency_in_progress")
+        if record.fingerprint != fingerprint:
+            raise RuleViolation("this Idempotency-Key was already used for a different request",
+                                code="idempotency_key_reused")
+        if record.status_code is None:
+            raise Conflict("the first request with this Idempotency-Key is still being processed",
+                           code="idempotency_in_progress")
+        return StoredResponse(record.status_code, [tuple(h) for h in record.headers or []], record.body or b"")
+
+    async def complete(self, owner: str, key: str, response: StoredResponse) -> None:
+        async with self._ctx.sessions() as session, session.begin():
+            await session.execute(
+                update(IdempotencyRecord)
+                .where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key)
+                .values(status_code=response.status_code, headers=[list(h) for h in response.headers],
+                        body=response.body)
+            )
+
+    async def release(self, owner: str, key: str) -> None:
+        """The request failed on our side: forget the key so that a retry runs afresh."""
+        async with self._ctx.sessions() as session, session.begin():
+            await session.execute(
+                delete(IdempotencyRecord).where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key)
+            )
