@@ -19,6 +19,7 @@ from govservice.domain.actor import ANONYMOUS, Actor, Role
 from govservice.errors import Forbidden, NotAuthenticated
 
 BEARER = "BearerToken"
+INVALID_TOKEN_CHALLENGE = 'Bearer realm="govservice", error="invalid_token"'
 
 SECURITY_COMPONENTS = Components(
     security_schemes={
@@ -31,15 +32,22 @@ SECURITY_COMPONENTS = Components(
 
 
 class BearerAuthentication(AbstractAuthenticationMiddleware):
-    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
         header = connection.headers.get("authorization")
         if not header:
             return AuthenticationResult(user=ANONYMOUS, auth=None)
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthenticated("use 'Authorization: Bearer <token>'", code="token_invalid")
-        authenticator = connection.app.state.authenticator
-        actor = await authenticator.authenticate(token.strip())
+        token = token.strip()
+        try:
+            if scheme.lower() != "bearer" or not token:
+                raise NotAuthenticated("use 'Authorization: Bearer <token>'", code="token_malformed")
+            actor = await connection.app.state.authenticator.authenticate(token)
+        except NotAuthenticated as exc:
+            # RFC 6750 §3.1: a token was presented and refused.
+            exc.extra.setdefault("headers", {"WWW-Authenticate": INVALID_TOKEN_CHALLENGE})
+            raise
         return AuthenticationResult(user=actor, auth=token)
 
 

@@ -1,25 +1,52 @@
-"""Bearer-token verification: the service's own key, or an outside identity provider's JWKS."""
+"""Bearer-token verification: the service's own key, or an outside identity provider's JWKS.
+
+Every refusal is a :class:`NotAuthenticated` (401) with one of these stable codes:
+
+* token_malformed           not a compact JWS (three base64url parts), longer than MAX_TOKEN_LENGTH,
+                            or a header or payload that is not a JSON object
+* token_header_rejected     an encrypted token (JWE), ``crit``, ``zip``, ``b64``, a key or a key URL in
+                            the header (``jwk``, ``jku``, ``x5c``, ``x5u``), or, on a token naming this
+                            service's key, a ``typ`` other than JWT (a signed document is no token)
+* token_algorithm_rejected  ``alg`` none, HMAC or unsupported, or not an algorithm of the key ``kid`` names
+* token_key_unknown         no ``kid``, or one that is neither this service's nor the identity provider's
+* token_signature_invalid   the signature does not match
+* token_expired, token_not_yet_valid, token_claims_invalid   see :mod:`govservice.auth.claims`
+
+The verification key is chosen by ``kid`` alone, among keys the service already trusts, and the
+algorithm must be one that key is for: the service's key verifies ES256 only, so an ``HS256``
+token "signed" with the published public key, or an ``RS256`` token naming our kid, is refused
+before any signature is computed. Headers that carry keys or key URLs are refused, not ignored:
+nothing a token says is ever fetched. Own tokens are checked against the service's issuer and
+audience, the identity provider's against its own, so neither can stand in for the other.
+"""
 
 from __future__ import annotations
 
-import logging
-import time
+import base64
+import binascii
+import json
+import re
 from typing import Any
 
 import httpx
-from jose import JWTError, jwt
-from jose.exceptions import ExpiredSignatureError, JWTClaimsError
+from jose import jwk, jws
+from jose.backends.base import Key
+from jose.exceptions import JOSEError
 
+from govservice.auth.claims import actor_from_claims
+from govservice.auth.jwks import RemoteKeySet
 from govservice.auth.keys import ALGORITHM, KeyStore
-from govservice.config import Settings
-from govservice.domain.actor import Actor, Role
+from govservice.auth.tokens import TOKEN_TYPE
+from govservice.config import ConfigError, Settings
+from govservice.domain.actor import Actor
 from govservice.domain.clock import Clock
 from govservice.errors import NotAuthenticated
 
-log = logging.getLogger("govservice.auth")
+MAX_TOKEN_LENGTH = 8192
+LEEWAY_SECONDS = 30
 
-# Asymmetric only: an HMAC algorithm would let a public key be used as a shared secret.
-_ACCEPTED = {"ES256", "ES384", "RS256", "RS384", "RS512", "PS256"}
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]*")  # strict base64url: no padding, no characters a decoder would skip
+_REFUSED_HEADERS = ("crit", "zip", "b64", "jwk", "jku", "x5c", "x5u")
 
 
 class Authenticator:
@@ -27,109 +54,101 @@ class Authenticator:
         self, settings: Settings, keys: KeyStore, clock: Clock, http: httpx.AsyncClient | None = None
     ) -> None:
         self._settings = settings
-        self._keys = keys
+        self._own_kid = keys.kid
+        self._own_key = jwk.construct(keys.public_jwk, ALGORITHM)
         self._clock = clock
-        self._http = http
-        self._external: dict[str, dict[str, Any]] = {}
-        self._fetched_at: float | None = None
+        self._idp: RemoteKeySet | None = None
+        self._idp_issuer = settings.external_issuer or ""
+        self._idp_audience = settings.external_audience or ""
+        if settings.jwks_url:
+            if not (self._idp_issuer and self._idp_audience):
+                raise ConfigError(
+                    "GOVSERVICE_JWKS_URL needs GOVSERVICE_JWKS_ISSUER and GOVSERVICE_JWKS_AUDIENCE"
+                )
+            self._idp = RemoteKeySet(
+                settings.jwks_url, http, clock, min_interval=settings.jwks_refetch_seconds
+            )
 
     async def authenticate(self, token: str) -> Actor:
-        try:
-            header = jwt.get_unverified_header(token)
-        except JWTError as exc:
-            raise NotAuthenticated("the bearer token is not a well-formed JWT", code="token_invalid") from exc
-        alg = header.get("alg")
-        if alg not in _ACCEPTED:
-            raise NotAuthenticated(f"token algorithm {alg!r} is not accepted", code="token_invalid")
-        if "enc" in header:
-            raise NotAuthenticated("encrypted tokens (JWE) are not accepted", code="token_invalid")
-        kid = header.get("kid")
-        if kid == self._keys.kid:
-            key, issuer, audience = self._keys.public_jwk, self._settings.issuer, self._settings.audience
+        header, payload_segment = _parse(token)
+        alg, kid = header["alg"], header.get("kid")
+        if kid is not None and kid == self._own_kid:
+            # Typed (RFC 8725 §3.11): a document this service signed (typ JOSE) is no bearer token.
+            if header.get("typ") != TOKEN_TYPE:
+                raise _refuse(
+                    "token_header_rejected", f"a token typed {header.get('typ')!r} is not a bearer token"
+                )
+            if alg != ALGORITHM:
+                raise _refuse(
+                    "token_algorithm_rejected", f"this service's key verifies {ALGORITHM} only, not {alg}"
+                )
+            key, issuer, audience = self._own_key, self._settings.issuer, self._settings.audience
         else:
-            key = await self._external_key(kid)
-            issuer, audience = self._settings.external_issuer, self._settings.external_audience
-        if key.get("alg") not in (None, alg):
-            raise NotAuthenticated("token algorithm does not match its key", code="token_invalid")
-        claims = self._decode(token, key, alg, issuer, audience)
-        return _actor(claims)
-
-    def _decode(self, token: str, key: dict[str, Any], alg: str, issuer: str | None, audience: str | None
-                ) -> dict[str, Any]:
+            key = await self._idp_key(kid, alg)
+            issuer, audience = self._idp_issuer, self._idp_audience
         try:
-            # Time claims are checked below against the service's clock, not jose's system clock
-            # (jose's require_exp would switch its own check back on, so presence is checked there too).
-            claims: dict[str, Any] = jwt.decode(
-                token, key, algorithms=[alg], audience=audience, issuer=issuer,
-                options={"require_sub": True, "require_aud": True,
-                         "verify_exp": False, "verify_nbf": False, "verify_iat": False},
-            )
-        except ExpiredSignatureError as exc:
-            raise NotAuthenticated("the token has expired", code="token_expired") from exc
-        except JWTClaimsError as exc:
-            raise NotAuthenticated(f"the token's claims are not acceptable: {exc}", code="token_invalid") from exc
-        except JWTError as exc:
-            raise NotAuthenticated(f"the token is not valid: {exc}", code="token_invalid") from exc
-        now = self._clock.now().timestamp()
-        leeway = 30
-        exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims.get("iat")
-        if not isinstance(exp, int | float) or exp <= now - leeway:
-            raise NotAuthenticated("the token has expired", code="token_expired")
-        if nbf is not None and (not isinstance(nbf, int | float) or nbf > now + leeway):
-            raise NotAuthenticated("the token is not valid yet", code="token_not_yet_valid")
-        if not isinstance(iat, int | float) or iat > now + leeway:
-            raise NotAuthenticated("the token was issued in the future", code="token_not_yet_valid")
-        return claims
+            jws.verify(token, key, algorithms=[alg])
+        except JOSEError as exc:
+            raise _refuse("token_signature_invalid", "the token's signature does not match") from exc
+        claims = _json_object(payload_segment, "payload")
+        return actor_from_claims(
+            claims, issuer=issuer, audience=audience, now=self._clock.now().timestamp(), leeway=LEEWAY_SECONDS
+        )
 
-    async def _external_key(self, kid: Any) -> dict[str, Any]:
-        if not self._settings.jwks_url or not isinstance(kid, str):
-            raise NotAuthenticated("the token's signing key is unknown", code="unknown_key")
-        key = self._external.get(kid)
-        if key is None and self._may_refetch():
-            await self._refetch()
-            key = self._external.get(kid)
+    async def _idp_key(self, kid: Any, alg: str) -> Key:
+        if not isinstance(kid, str) or not kid:
+            raise _refuse("token_key_unknown", "the token names no signing key ('kid')")
+        trusted = await self._idp.get(kid) if self._idp is not None else None
+        if trusted is None:
+            raise _refuse("token_key_unknown", "the token's signing key is unknown")
+        key = trusted.for_algorithm(alg)
         if key is None:
-            raise NotAuthenticated("the token's signing key is unknown", code="unknown_key")
+            raise _refuse("token_algorithm_rejected", f"the key {kid!r} does not verify {alg}")
         return key
 
-    def _may_refetch(self) -> bool:
-        if self._fetched_at is None:
-            return True
-        return time.monotonic() - self._fetched_at >= self._settings.jwks_refetch_seconds
 
-    async def _refetch(self) -> None:
-        assert self._settings.jwks_url is not None
-        self._fetched_at = time.monotonic()
-        http = self._http or httpx.AsyncClient(timeout=5.0)
-        try:
-            response = await http.get(self._settings.jwks_url)
-            response.raise_for_status()
-            keys = response.json().get("keys", [])
-        except (httpx.HTTPError, ValueError, AttributeError) as exc:
-            log.warning("could not fetch the identity provider's JWKS from %s: %s", self._settings.jwks_url, exc)
-            return
-        finally:
-            if self._http is None:
-                await http.aclose()
-        self._external = {
-            k["kid"]: k for k in keys
-            if isinstance(k, dict) and isinstance(k.get("kid"), str) and k.get("kty") in {"RSA", "EC"}
-        }
+def _parse(token: str) -> tuple[dict[str, Any], str]:
+    """The header, checked, and the payload segment (decoded only once the signature holds)."""
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise _refuse("token_malformed", f"the token is longer than {MAX_TOKEN_LENGTH} characters")
+    segments = token.split(".")
+    if len(segments) == 5:
+        raise _refuse("token_header_rejected", "encrypted tokens (JWE) are not accepted")
+    # An empty signature is let through to be refused by name below (alg "none"), never verified.
+    if len(segments) != 3 or not (segments[0] and segments[1] and all(map(_SEGMENT.fullmatch, segments))):
+        raise _refuse("token_malformed", "the bearer token is not a signed JWT (header.payload.signature)")
+    header = _json_object(segments[0], "header")
+    alg = header.get("alg")
+    if "enc" in header:
+        raise _refuse("token_header_rejected", "encrypted tokens (JWE) are not accepted")
+    refused = [name for name in _REFUSED_HEADERS if name in header]
+    if refused:
+        raise _refuse(
+            "token_header_rejected", f"the token's header has parameters this service refuses: {refused}"
+        )
+    if not isinstance(alg, str) or not alg:
+        raise _refuse("token_algorithm_rejected", "the token's header names no algorithm ('alg')")
+    if alg.lower() == "none" or alg.upper().startswith("HS"):
+        raise _refuse(
+            "token_algorithm_rejected", f"unsigned and shared-secret tokens ({alg}) are not accepted"
+        )
+    return header, segments[1]
 
 
-def _actor(claims: dict[str, Any]) -> Actor:
-    raw_roles = claims.get("roles", [])
-    if not isinstance(raw_roles, list):
-        raise NotAuthenticated("the token's roles claim must be a list", code="token_invalid")
-    roles = frozenset(Role(r) for r in raw_roles if isinstance(r, str) and r in Role._value2member_map_)
-    sub = claims.get("sub")
-    if not isinstance(sub, str) or not sub:
-        raise NotAuthenticated("the token has no subject", code="token_invalid")
-    ent, unit = claims.get("ent"), claims.get("unit")
-    return Actor(
-        sub=sub,
-        name=str(claims.get("name") or sub),
-        roles=roles,
-        ent=ent if isinstance(ent, str) else None,
-        unit=unit if isinstance(unit, str) else None,
-    )
+def _json_object(segment: str, part: str) -> dict[str, Any]:
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        value = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
+    except (binascii.Error, ValueError, RecursionError) as exc:
+        raise _refuse("token_malformed", f"the token's {part} is not base64url-encoded JSON") from exc
+    if not isinstance(value, dict):
+        raise _refuse("token_malformed", f"the token's {part} is not a JSON object")
+    return value
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _refuse(code: str, detail: str) -> NotAuthenticated:
+    return NotAuthenticated(detail, code=code)

@@ -1,3 +1,5 @@
+"""Signing with the service's own key: bearer tokens, and detached signatures (e-licences)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -5,8 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from jose import jws, jwt
+from jose.exceptions import JOSEError
 
 from govservice.auth.keys import ALGORITHM, KeyStore
+
+TOKEN_TYPE = "JWT"
+# Explicit typing (RFC 8725 §3.11): a signed document is never accepted as a bearer token, nor
+# a token as a document signature, although both are signed with the same key.
+DOCUMENT_TYPE = "JOSE"
 
 
 def mint_token(
@@ -37,13 +45,28 @@ def mint_token(
         claims["ent"] = ent
     if unit:
         claims["unit"] = unit
-    return jwt.encode(claims, keys.private_pem, algorithm=ALGORITHM, headers={"kid": keys.kid})
+    return jwt.encode(
+        claims, keys.private_pem, algorithm=ALGORITHM, headers={"kid": keys.kid, "typ": TOKEN_TYPE}
+    )
 
 
 def sign_detached(keys: KeyStore, payload: bytes) -> str:
     """A compact JWS over ``payload`` (e-licences): verifiable with the published JWKS alone."""
-    return jws.sign(payload, keys.private_pem, algorithm=ALGORITHM, headers={"kid": keys.kid})
+    return jws.sign(
+        payload, keys.private_pem, algorithm=ALGORITHM, headers={"kid": keys.kid, "typ": DOCUMENT_TYPE}
+    )
+
+
+class InvalidSignature(ValueError):
+    """The signature is not this service's signature over a document."""
 
 
 def verify_detached(keys: KeyStore, token: str) -> bytes:
-    return jws.verify(token, keys.public_jwk, algorithms=[ALGORITHM])  # type: ignore[no-any-return]
+    """The signed payload; raises :class:`InvalidSignature` for anything else, bearer tokens included."""
+    try:
+        header = jws.get_unverified_header(token)
+        if header.get("typ") != DOCUMENT_TYPE or header.get("kid") != keys.kid:
+            raise InvalidSignature("not a document signed by this service")
+        return jws.verify(token, keys.public_jwk, algorithms=[ALGORITHM])  # type: ignore[no-any-return]
+    except JOSEError as exc:
+        raise InvalidSignature(str(exc)) from exc
