@@ -41,6 +41,7 @@ class Settings:
     run_worker: bool = True
     log_level: str = "INFO"
     public_base_url: str = "http://127.0.0.1:8000"
+    rating_window_days: int = 7  # 好差评: no rating within this many days counts as 3 (local)
 
     @property
     def is_sqlite(self) -> bool:
@@ -160,6 +161,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         catalogue_cache_seconds=_parse(
             env, "GOVSERVICE_CATALOGUE_CACHE_SECONDS", _non_negative_float, 2.0, "a number of seconds >= 0"
+        ),
+        rating_window_days=_parse(
+            env, "GOVSERVICE_DEFAULT_RATING_DAYS", _positive_int, 7, "a positive number of days"
         ),
         run_worker=_parse(env, "GOVSERVICE_RUN_WORKER", _bool, True, "true or false"),
         log_level=_parse(env, "GOVSERVICE_LOG_LEVEL", _log_level, "INFO", "DEBUG, INFO, WARNING or ERROR"),

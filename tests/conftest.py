@@ -94,7 +94,9 @@ async def app(settings: Settings, engine: AsyncEngine, clock: ManualClock, keys:
     from govservice.domain.actor import Actor, Role
 
     await application.state.services.catalogue.seed(files, Actor(sub="seed", roles=frozenset({Role.ADMIN})))
+    await application.state.services.engine.publish_directory()
     yield application
+    await application.state.services.engine.aclose()
     if http is not None:
         await http.aclose()
 
@@ -114,7 +116,7 @@ def auth(keys: KeyStore, settings: Settings, clock: ManualClock) -> TokenFactory
     """auth("admin") or auth("applicant", ent=USCC) -> headers with a bearer token."""
 
     def make(*roles: str, sub: str | None = None, ent: str | None = None, unit: str | None = None,
-             name: str | None = None, ttl: int = 3600) -> dict[str, str]:
+             name: str | None = None, ttl: int = 90 * 86400) -> dict[str, str]:
         token = mint_token(keys, issuer=settings.issuer, audience=settings.audience,
                            sub=sub or f"{roles[0]}-1", roles=roles, now=clock.now(), ttl_seconds=ttl,
                            ent=ent, unit=unit, name=name)

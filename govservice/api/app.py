@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -13,20 +14,37 @@ from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govservice import __version__
+from govservice.api.controllers.applications import ApplicationController
+from govservice.api.controllers.audit import AuditController
+from govservice.api.controllers.board import BoardController
+from govservice.api.controllers.enterprises import EnterpriseController
+from govservice.api.controllers.licences import LicenceController
 from govservice.api.controllers.matters import MatterController
+from govservice.api.controllers.ratings import EvaluationController, WorkOrderController
 from govservice.api.controllers.system import SystemController
 from govservice.api.docs import assets_router, openapi_config
-from govservice.api.problems import EXCEPTION_HANDLERS
 from govservice.api.idempotency import IdempotencyMiddleware
+from govservice.api.media import require_declared_media_type
+from govservice.api.pages import COMPRESS_FROM, SKIP_COMPRESSION
+from govservice.api.problems import EXCEPTION_HANDLERS
 from govservice.api.security import BearerAuthentication
 from govservice.auth import Authenticator, KeyStore
 from govservice.config import Settings
 from govservice.db.engine import make_engine, make_sessionmaker
 from govservice.db.migrations import head_revision
 from govservice.domain.clock import Clock, SystemClock
+from govservice.services.applications import ApplicationService
+from govservice.services.audit import AuditLog
+from govservice.services.board import BoardService
 from govservice.services.catalogue import CatalogueService
 from govservice.services.context import ServiceContext
+from govservice.services.engine import EngineService
+from govservice.services.enterprises import EnterpriseService
 from govservice.services.idempotency import IdempotencyService
+from govservice.services.licences import LicenceService
+from govservice.services.ratings import RatingService, WorkOrderService
+from govservice.storage import LocalFileStore
+from govservice.worker import run_worker
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +52,30 @@ class Services:
     ctx: ServiceContext
     catalogue: CatalogueService
     idempotency: IdempotencyService
+    engine: EngineService
+    applications: ApplicationService
+    licences: LicenceService
+    enterprises: EnterpriseService
+    audit: AuditLog
+    work_orders: WorkOrderService
+    ratings: RatingService
+    board: BoardService
 
 
-def build_services(settings: Settings, engine: AsyncEngine, clock: Clock) -> Services:
-    ctx = ServiceContext(settings=settings, engine=engine, sessions=make_sessionmaker(engine), clock=clock)
-    return Services(ctx=ctx, catalogue=CatalogueService(ctx), idempotency=IdempotencyService(ctx))
+def build_services(settings: Settings, engine: AsyncEngine, clock: Clock, keys: KeyStore | None = None) -> Services:
+    files = LocalFileStore(settings.var_dir / "files")
+    ctx = ServiceContext(settings=settings, engine=engine, sessions=make_sessionmaker(engine), clock=clock,
+                         signing_keys=keys, files=files)
+    catalogue = CatalogueService(ctx)
+    workflow = EngineService(ctx)
+    audit = AuditLog(ctx)
+    work_orders = WorkOrderService(ctx, workflow, audit)
+    return Services(
+        ctx=ctx, catalogue=catalogue, idempotency=IdempotencyService(ctx), engine=workflow,
+        applications=ApplicationService(ctx, workflow, catalogue, files, audit), licences=LicenceService(ctx),
+        enterprises=EnterpriseService(ctx), audit=audit, work_orders=work_orders,
+        ratings=RatingService(ctx, work_orders, audit), board=BoardService(ctx, workflow),
+    )
 
 
 def create_app(
@@ -55,13 +92,20 @@ def create_app(
     engine = engine or make_engine(settings.database_url)
     clock = clock or SystemClock()
     keys = keys or KeyStore.load_or_create(settings.var_dir)
-    services = build_services(settings, engine, clock)
+    services = build_services(settings, engine, clock, keys)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # The embedded default runs the timer worker in-process; production runs `govservice worker`.
+        stop = asyncio.Event()
+        worker = asyncio.create_task(run_worker(services.engine, stop)) if settings.run_worker else None
         try:
             yield
         finally:
+            stop.set()
+            if worker is not None:
+                await worker
+            await services.engine.aclose()
             if owns_engine:
                 await engine.dispose()
 
@@ -69,12 +113,27 @@ def create_app(
         return Provide(lambda: value, sync_to_thread=False)
 
     app = Litestar(
-        route_handlers=[SystemController, MatterController, assets_router()],
-        dependencies={"catalogue": provide(services.catalogue)},
+        route_handlers=[SystemController, MatterController, ApplicationController, LicenceController,
+                        EnterpriseController, EvaluationController, WorkOrderController, AuditController,
+                        BoardController,
+                        assets_router()],
+        dependencies={
+            "catalogue": provide(services.catalogue),
+            "applications": provide(services.applications),
+            "licences": provide(services.licences),
+            "enterprises": provide(services.enterprises),
+            "audit": provide(services.audit),
+            "ratings": provide(services.ratings),
+            "work_orders": provide(services.work_orders),
+            "board": provide(services.board),
+        },
         middleware=[BearerAuthentication, IdempotencyMiddleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=require_declared_media_type,
         openapi_config=openapi_config(__version__),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=2048),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=COMPRESS_FROM, exclude_opt_key=SKIP_COMPRESSION
+        ),
         lifespan=[lifespan],
         logging_config=None,
         debug=False,
@@ -82,7 +141,7 @@ def create_app(
     app.state.settings = settings
     app.state.ctx = services.ctx
     app.state.services = services
-    app.state.keys = keys
+    app.state.signing_keys = keys  # not `keys`: State is a mapping and has a keys() method
     app.state.authenticator = Authenticator(settings, keys, clock, http)
     app.state.head_revision = head_revision()
     return app

@@ -6,8 +6,10 @@ Government networks are often offline: the page must make no request to any othe
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import swagger_ui
+from litestar import Request
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.router import Router
@@ -20,6 +22,19 @@ _ASSETS_DIR = Path(swagger_ui.__file__).parent / "static"
 _FILES = ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css", "favicon-32x32.png")
 
 
+class OfflineSwaggerRenderPlugin(SwaggerRenderPlugin):
+    """Swagger UI with its one runtime call to another host switched off: by default it asks
+    validator.swagger.io to validate the document (the badge) whenever the spec is loaded by URL."""
+
+    _ANCHOR = b"dom_id: '#swagger-container',"
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        page = super().render(request, openapi_schema)
+        if self._ANCHOR not in page:  # Litestar changed its template: fail loudly, never go online
+            raise RuntimeError("cannot configure Swagger UI offline: template anchor not found")
+        return page.replace(self._ANCHOR, self._ANCHOR + b"\n                  validatorUrl: null,", 1)
+
+
 def assets_router() -> Router:
     return create_static_files_router(
         path=ASSETS_PATH, directories=[_ASSETS_DIR], include_in_schema=False, send_as_attachment=False,
@@ -27,7 +42,7 @@ def assets_router() -> Router:
 
 
 def openapi_config(version: str) -> OpenAPIConfig:
-    swagger = SwaggerRenderPlugin(
+    swagger = OfflineSwaggerRenderPlugin(
         path="/",
         js_url=f"{ASSETS_PATH}/{_FILES[0]}",
         standalone_preset_js_url=f"{ASSETS_PATH}/{_FILES[1]}",

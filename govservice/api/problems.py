@@ -8,12 +8,18 @@ with a bare 500 problem: no stack trace ever leaves the process.
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
 import msgspec
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    SerializationException,
+    ValidationException,
+)
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 
@@ -65,17 +71,27 @@ def problem_response(
     problem = Problem(type=TYPE_BASE + code, title=title, status=status, detail=detail, code=code,
                       instance=path, **fields)
     return Response(
-        content=msgspec.json.encode(problem), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+        content=msgspec.json.encode(problem), status_code=status, media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
     )
 
 
+_NAMED_FIELD = re.compile(r"(?:missing required field|unknown field) `([^`]+)`")
+
+
 def _field_errors(extra: Any) -> list[FieldError]:
+    """Litestar's validation messages as ``{field, message}``, naming the field itself even when
+    msgspec reports it on the enclosing object ("Object missing required field `name`")."""
     errors: list[FieldError] = []
     if isinstance(extra, list):
         for item in extra:
             if isinstance(item, dict):
+                message = str(item.get("message", "invalid value"))
                 key = str(item.get("key") or item.get("source") or "body")
-                errors.append(FieldError(field=key, message=str(item.get("message", "invalid value"))))
+                named = _NAMED_FIELD.search(message)
+                if named:
+                    key = named.group(1) if key in {"data", "body"} else f"{key}.{named.group(1)}"
+                errors.append(FieldError(field=key, message=message))
     return errors
 
 
@@ -103,6 +119,8 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
             path=request.url.path, errors=errors or [FieldError(field="body", message=str(exc.detail))],
         )
     code = _FRAMEWORK_CODES.get(status, "http_error" if status < 500 else "internal_error")
+    if status == 400 and isinstance(exc.__cause__, SerializationException):
+        code = "malformed_json"  # the body did not parse at all, so no field can be named
     detail = str(exc.detail) if status < 500 else "the server could not complete the request"
     headers = dict(exc.headers or {})
     if isinstance(exc, NotAuthorizedException):
@@ -133,7 +151,10 @@ _EXAMPLE_DETAIL = {
     409: ("conflict", "someone else changed it first; reload and retry"),
     410: ("matter_cancelled", "matter FR-OLD was cancelled; use FR-NEW instead"),
     412: ("precondition_failed", "If-Match does not match the current version"),
+    415: ("unsupported_media_type", "send the body as application/json, not text/plain"),
     422: ("rule_violation", "promisedLimit must not exceed statutoryLimit"),
+    503: ("migrations_pending", "the database is at revision 0001, the code expects 0003; "
+          "run `govservice migrate`"),
 }
 
 
@@ -142,8 +163,9 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
     specs: dict[int, ResponseSpec] = {}
     for status in statuses:
         code, detail = _EXAMPLE_DETAIL.get(status, ("error", HTTPStatus(status).phrase))
+        errors = [FieldError(field="promisedLimit", message="Expected `int` >= 0")] if status == 400 else None
         example = Problem(type=TYPE_BASE + code, title=HTTPStatus(status).phrase, status=status,
-                          detail=detail, code=code)
+                          detail=detail, code=code, errors=errors)
         specs[status] = ResponseSpec(
             data_container=Problem,
             generate_examples=False,

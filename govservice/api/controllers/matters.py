@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
-from litestar.params import BodyKwarg, FromQuery, JSONBody, PathParameter, QueryParameter
+from litestar.params import BodyKwarg, FromQuery, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
+from govservice.api.pages import SKIP_COMPRESSION, EncodedPages
 from govservice.api.problems import problems
 from govservice.api.schemas import Page, Schema
 from govservice.api.security import SECURED, current_actor, requires
@@ -25,8 +26,12 @@ from govservice.domain.catalogue import (
     StatusChange,
     Text,
 )
-from govservice.errors import BadRequest
 from govservice.services.catalogue import CatalogueService, PublishedMatter
+
+MatterCode = Annotated[
+    str,
+    PathParameter(max_length=64, examples=[Example(value="FR-PGP-OPENING")]),
+]
 
 
 class MatterOut(MatterGuide, frozen=True, kw_only=True):
@@ -49,7 +54,7 @@ class StatusChangeIn(Schema):
     """Cancel or adjust a matter; the replacement tells applicants what to use instead."""
 
     status: Annotated[MatterStatus, msgspec.Meta(description="cancelled or adjusted")]
-    effective: Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-12-01"])]
+    effective: Annotated[date, msgspec.Meta(description="the day the change takes effect")]
     reason: Text
     legal_basis: Text
     replacement: Replacement | None = None
@@ -62,6 +67,9 @@ def matter_out(matter: PublishedMatter) -> MatterOut:
         published_at=matter.published_at,
         content_hash=matter.content_hash,
     )
+
+
+_PAGES = EncodedPages()
 
 
 def _cursor_after(items: list[PublishedMatter], cursor: str | None) -> list[PublishedMatter]:
@@ -84,6 +92,15 @@ _EXAMPLE_GUIDE: dict[str, Any] = {
 }
 
 
+_EXAMPLE_STATUS_CHANGE: dict[str, Any] = {
+    "status": "cancelled",
+    "effective": "2026-12-01",
+    "reason": "the qualification is abolished; the activity is now a commitment filing",
+    "legalBasis": "《国务院关于深化“证照分离”改革进一步激发市场主体发展活力的通知》",
+    "replacement": {"description": "file a commitment instead", "matterCode": "FR-EXAMPLE"},
+}
+
+
 class MatterController(Controller):
     path = "/api/v1/matters"
     tags = ["catalogue"]
@@ -94,7 +111,11 @@ class MatterController(Controller):
         summary="List the catalogue (current version of every matter)",
         description="Public. Filters: status, unit, kind. Cancelled and adjusted matters stay listed with "
         "their reason and replacement, so the catalogue's history is visible.",
-        responses=problems(400),
+        responses={
+            304: ResponseSpec(None, description="Not Modified: the ETag sent in If-None-Match is current"),
+            **problems(400),
+        },
+        opt={SKIP_COMPRESSION: True},
     )
     async def list_matters(
         self,
@@ -106,38 +127,41 @@ class MatterController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
         cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
     ) -> Response[Page[MatterOut]]:
-        matters = _cursor_after(await catalogue.current(), cursor)
-        if status is not None:
-            matters = [m for m in matters if m.guide.status is status]
-        if unit is not None:
-            matters = [m for m in matters if m.guide.unit == unit]
-        if kind is not None:
-            matters = [m for m in matters if m.guide.kind is kind]
-        page = matters[:limit]
-        next_cursor = page[-1].guide.code if len(matters) > limit else None
-        body = msgspec.json.encode(Page(items=[matter_out(m) for m in page], next_cursor=next_cursor))
-        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-        if request.headers.get("if-none-match") == etag:
-            return Response(content=b"", status_code=304, headers={"ETag": etag})
-        return Response(content=body, media_type="application/json",
-                        headers={"ETag": etag, "Cache-Control": "public, max-age=5"})
+        current = await catalogue.current()
+
+        def encode() -> bytes:
+            matters = _cursor_after(current, cursor)
+            if status is not None:
+                matters = [m for m in matters if m.guide.status is status]
+            if unit is not None:
+                matters = [m for m in matters if m.guide.unit == unit]
+            if kind is not None:
+                matters = [m for m in matters if m.guide.kind is kind]
+            page = matters[:limit]
+            next_cursor = page[-1].guide.code if len(matters) > limit else None
+            return msgspec.json.encode(Page(items=[matter_out(m) for m in page], next_cursor=next_cursor))
+
+        page = _PAGES.get(current, (status, unit, kind, limit, cursor), encode)
+        return page.response(request, cache_control="public, max-age=5")
 
     @get(
         "/{code:str}",
         operation_id="getMatter",
         summary="Read one matter's current service guide",
-        responses=problems(404),
+        responses=problems(400, 404),
     )
-    async def get_matter(self, catalogue: NamedDependency[CatalogueService], code: Annotated[str, PathParameter(max_length=64)]) -> MatterOut:
+    async def get_matter(self, catalogue: NamedDependency[CatalogueService], code: MatterCode) -> MatterOut:
         return matter_out(await catalogue.get(code))
 
     @get(
         "/{code:str}/versions",
         operation_id="listMatterVersions",
         summary="The publication history of one matter",
-        responses=problems(404),
+        responses=problems(400, 404),
     )
-    async def list_versions(self, catalogue: NamedDependency[CatalogueService], code: Annotated[str, PathParameter(max_length=64)]) -> list[MatterVersion]:
+    async def list_versions(
+        self, catalogue: NamedDependency[CatalogueService], code: MatterCode
+    ) -> list[MatterVersion]:
         return [
             MatterVersion(version=m.version, status=m.guide.status, published_at=m.published_at,
                           content_hash=m.content_hash, note=m.note)
@@ -148,10 +172,13 @@ class MatterController(Controller):
         "/{code:str}/versions/{version:int}",
         operation_id="getMatterVersion",
         summary="Read one published version of a matter (the one an application was filed against)",
-        responses=problems(404),
+        responses=problems(400, 404),
     )
     async def get_version(
-        self, catalogue: NamedDependency[CatalogueService], code: Annotated[str, PathParameter(max_length=64)], version: Annotated[int, PathParameter(ge=1, le=1_000_000)]
+        self,
+        catalogue: NamedDependency[CatalogueService],
+        code: MatterCode,
+        version: Annotated[int, PathParameter(ge=1, le=1_000_000)],
     ) -> MatterOut:
         return matter_out(await catalogue.get(code, version))
 
@@ -163,13 +190,15 @@ class MatterController(Controller):
         guards=[requires(Role.ADMIN)],
         security=SECURED,
         status_code=HTTP_201_CREATED,
-        responses=problems(400, 401, 403, 409, 422),
+        responses=problems(400, 401, 403, 409, 415, 422),
     )
     async def publish(
         self,
         request: Request[Any, Any, Any],
         catalogue: NamedDependency[CatalogueService],
-        data: Annotated[MatterGuide, BodyKwarg(examples=[Example(summary="a minimal matter", value=_EXAMPLE_GUIDE)])],
+        data: Annotated[
+            MatterGuide, BodyKwarg(examples=[Example(summary="a minimal matter", value=_EXAMPLE_GUIDE)])
+        ],
     ) -> MatterOut:
         return matter_out(await catalogue.publish(data, current_actor(request)))
 
@@ -180,21 +209,19 @@ class MatterController(Controller):
         guards=[requires(Role.ADMIN)],
         security=SECURED,
         status_code=HTTP_201_CREATED,
-        responses=problems(400, 401, 403, 404, 409, 422),
+        responses=problems(400, 401, 403, 404, 409, 415, 422),
     )
     async def change_status(
         self,
         request: Request[Any, Any, Any],
         catalogue: NamedDependency[CatalogueService],
-        code: Annotated[str, PathParameter(max_length=64)],
-        data: JSONBody[StatusChangeIn],
+        code: MatterCode,
+        data: Annotated[
+            StatusChangeIn, BodyKwarg(examples=[Example(summary="a qualification becomes a filing",
+                                                        value=_EXAMPLE_STATUS_CHANGE)])
+        ],
     ) -> MatterOut:
-        try:
-            effective = datetime.strptime(data.effective, "%Y-%m-%d").date()
-        except ValueError as exc:
-            raise BadRequest("effective must be a real date (YYYY-MM-DD)", code="validation_failed",
-                             errors=[{"field": "effective", "message": "not a calendar date"}]) from exc
-        change = StatusChange(effective=effective, reason=data.reason, legal_basis=data.legal_basis,
+        change = StatusChange(effective=data.effective, reason=data.reason, legal_basis=data.legal_basis,
                               replacement=data.replacement)
         return matter_out(await catalogue.change_status(code, data.status, change, current_actor(request)))
 

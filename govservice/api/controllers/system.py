@@ -12,13 +12,15 @@ from govservice.api.schemas import Schema
 from govservice.db.migrations import current_revision
 
 
-class Health(Schema):
+class Health(Schema, omit_defaults=True):
     status: str
     database: str | None = None
     revision: str | None = None
 
 
-class Jwk(Schema):
+class Jwk(Schema, omit_defaults=True):
+    """One public key (RFC 7517): EC keys carry crv/x/y, RSA keys n/e; absent members are left out."""
+
     kty: str
     kid: str
     alg: str
@@ -56,12 +58,15 @@ class SystemController(Controller):
                 await connection.execute(text("SELECT 1"))
             revision = await current_revision(engine)
         except Exception as exc:  # any driver error means: not ready
-            return problem_response(503, "database_unavailable", f"the database does not answer: {type(exc).__name__}",
-                                    path=request.url.path)
+            return problem_response(
+                503, "database_unavailable", f"the database does not answer: {type(exc).__name__}",
+                path=request.url.path,
+            )
         if revision != head:
             return problem_response(
                 503, "migrations_pending",
-                f"the database is at revision {revision or 'none'}, the code expects {head}; run `govservice migrate`",
+                f"the database is at revision {revision or 'none'}, the code expects {head}; "
+                "run `govservice migrate`",
                 path=request.url.path,
             )
         return Response(Health(status="ok", database="ok", revision=revision))
@@ -72,4 +77,4 @@ class SystemController(Controller):
         summary="Public keys that verify this service's tokens and e-licence signatures",
     )
     async def jwks(self, request: Request[Any, Any, Any]) -> Jwks:
-        return Jwks(keys=[Jwk(**key) for key in request.app.state.keys.jwks()["keys"]])
+        return Jwks(keys=[Jwk(**key) for key in request.app.state.signing_keys.jwks()["keys"]])

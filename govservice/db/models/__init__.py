@@ -1,6 +1,37 @@
 """Every model module is imported here so that alembic's autogenerate sees the whole schema."""
 
+from govservice.db.models.applications import ApplicationRow, LicenceRow, MaterialRow, NoticeRow, VisitRow
+from govservice.db.models.audit import AuditEntryRow, AuditHeadRow
 from govservice.db.models.catalogue import MatterVersionRow
+from govservice.db.models.enterprises import CreditEventRow, EnterpriseRow
 from govservice.db.models.idempotency import IdempotencyRecord
+from govservice.db.models.ratings import CallbackRow, RatingRow, WorkOrderRow
+from govservice.db.models.workflow import (
+    WorkflowCalendarRow,
+    WorkflowCaseRow,
+    WorkflowDefinitionRow,
+    WorkflowEventRow,
+    WorkflowTimerRow,
+)
 
-__all__ = ["IdempotencyRecord", "MatterVersionRow"]
+__all__ = [
+    "ApplicationRow",
+    "AuditEntryRow",
+    "AuditHeadRow",
+    "CallbackRow",
+    "CreditEventRow",
+    "EnterpriseRow",
+    "IdempotencyRecord",
+    "LicenceRow",
+    "MaterialRow",
+    "MatterVersionRow",
+    "NoticeRow",
+    "RatingRow",
+    "VisitRow",
+    "WorkflowCalendarRow",
+    "WorkflowCaseRow",
+    "WorkflowDefinitionRow",
+    "WorkflowEventRow",
+    "WorkflowTimerRow",
+    "WorkOrderRow",
+]

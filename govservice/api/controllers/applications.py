@@ -1,0 +1,211 @@
+"""Applications: file, upload materials, see the allowed actions, take one, follow the timeline."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.openapi.spec import Example
+from litestar.params import Body, BodyKwarg, FromQuery, HeaderParameter, PathParameter, QueryParameter
+from litestar.status_codes import HTTP_201_CREATED
+
+from govservice.api.problems import problems
+from govservice.api.schemas import Page, Schema
+from govservice.api.security import SECURED, authenticated, current_actor, requires
+from govservice.domain.actor import Role
+from govservice.domain.catalogue import Route
+from govservice.errors import BadRequest
+from govservice.services.applications import ApplicationService
+from govservice.services.applications.views import ApplicationView, MaterialView, Timeline, VisitView
+from govservice.workflow import ActionOption
+
+AppId = Annotated[int, PathParameter(ge=1, le=2**53)]
+ActionName = Annotated[str, PathParameter(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False, max_length=64)]
+
+_STAFF_AND_APPLICANT = (Role.APPLICANT, Role.CLERK, Role.SUPERVISOR, Role.INSPECTOR, Role.LEGAL, Role.ADMIN)
+
+
+class ApplicationCreate(Schema):
+    """Create a draft (file: false) or file at once (file: true)."""
+
+    matter_code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    enterprise_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    route: Route = Route.STANDARD
+    channel: Annotated[str, msgspec.Meta(pattern="^(online|window)$")] = "online"
+    enterprise_uscc: Annotated[str, msgspec.Meta(min_length=18, max_length=18)] | None = None
+    commitment_signed: bool = False
+    file: bool = False
+    comment: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+class Defect(Schema):
+    material: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    problem: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class ActionRequest(Schema):
+    """A comment, and what the action needs: reasons (refusals, denials), a reason (extension,
+    clock hold: inspection | testing | expert_review | hearing), defects (deficiency notice)."""
+
+    comment: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    reasons: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]],
+                       msgspec.Meta(max_length=50)] | None = None
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
+    defects: Annotated[list[Defect], msgspec.Meta(max_length=100)] | None = None
+
+
+class VisitCreate(Schema):
+    purpose: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+class MaterialUpload(msgspec.Struct):
+    material: str
+    file: UploadFile
+
+
+_CREATE_EXAMPLE = {"matterCode": "FR-PGP-OPENING", "enterpriseName": "成都某某餐饮管理有限公司",
+                   "route": "commitment", "commitmentSigned": True, "file": False}
+
+
+def _version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    raw = if_match.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise BadRequest("If-Match must be the ETag this API gave out, e.g. \"3\"", code="invalid_if_match",
+                         errors=[{"field": "If-Match", "message": "not an ETag of this API"}])
+    return int(raw)
+
+
+def _with_etag(view: ApplicationView, status: int = 200) -> Response[ApplicationView]:
+    return Response(view, status_code=status, headers={"ETag": f'"{view.version}"'})
+
+
+class ApplicationController(Controller):
+    path = "/api/v1/applications"
+    tags = ["applications"]
+    security = SECURED
+
+    @post("/", operation_id="createApplication",
+          summary="Create a draft application, or file it at once",
+          description="Applicants file for the enterprise of their token (`ent`); clerks may file at the window "
+          "for an enterprise given by USCC. Filing for a cancelled matter is 410 naming the replacement. "
+          "Send an `Idempotency-Key` to make retries safe.",
+          guards=[requires(Role.APPLICANT, Role.CLERK)], status_code=HTTP_201_CREATED,
+          responses=problems(400, 401, 403, 404, 409, 410, 415, 422))
+    async def create(
+        self, request: Request[Any, Any, Any], applications: NamedDependency[ApplicationService],
+        data: Annotated[ApplicationCreate, BodyKwarg(examples=[Example(summary="commitment route",
+                                                                        value=_CREATE_EXAMPLE)])],
+    ) -> Response[ApplicationView]:
+        view = await applications.create(
+            current_actor(request), matter_code=data.matter_code, route=data.route,
+            enterprise_name=data.enterprise_name, enterprise_uscc=data.enterprise_uscc, channel=data.channel,
+            commitment_signed=data.commitment_signed, file=data.file, comment=data.comment)
+        return _with_etag(view, HTTP_201_CREATED)
+
+    @get("/", operation_id="listApplications",
+         summary="The caller's applications: its enterprise's (applicant) or its unit's queue (staff)",
+         description="Key enterprises' applications come first (green channel), then first come, first served.",
+         guards=[requires(*_STAFF_AND_APPLICANT)], responses=problems(400, 401, 403))
+    async def list_applications(
+        self, request: Request[Any, Any, Any], applications: NamedDependency[ApplicationService],
+        case_state: Annotated[str | None, QueryParameter(name="state", max_length=64)] = None,
+        matter: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        overdue: FromQuery[bool | None] = None,
+        priority: FromQuery[bool | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    ) -> Page[ApplicationView]:
+        items, next_cursor = await applications.list(
+            current_actor(request), state=case_state, matter=matter, overdue=overdue, priority=priority,
+            limit=limit, cursor=cursor)
+        return Page(items=items, next_cursor=next_cursor)
+
+    @get("/{application_id:int}", operation_id="getApplication", summary="Read one application",
+         guards=[authenticated], responses=problems(400, 401, 403, 404))
+    async def get_application(self, request: Request[Any, Any, Any],
+                              applications: NamedDependency[ApplicationService],
+                              application_id: AppId) -> Response[ApplicationView]:
+        return _with_etag(await applications.get(current_actor(request), application_id))
+
+    @post("/{application_id:int}/materials", operation_id="uploadMaterial",
+          summary="Upload a material (multipart: `material` = its code, `file`)",
+          description="The format must be one the matter allows (checked against the file's content), the size "
+          "within the material's limit. A material the department obtains itself is never accepted. "
+          "A failed upload changes nothing.",
+          guards=[requires(Role.APPLICANT, Role.CLERK)], status_code=HTTP_201_CREATED,
+          responses=problems(400, 401, 403, 404, 415, 422))
+    async def upload(
+        self, request: Request[Any, Any, Any], applications: NamedDependency[ApplicationService],
+        application_id: AppId,
+        data: Annotated[MaterialUpload, Body(media_type=RequestEncodingType.MULTI_PART, examples=[
+            Example(summary="a floor plan", value={"material": "floor_plans", "file": "(binary PDF)"})])],
+    ) -> MaterialView:
+        content = await data.file.read()
+        return await applications.upload(
+            current_actor(request), application_id, material_code=data.material[:64],
+            filename=data.file.filename or "upload", content_type=data.file.content_type or "", content=content)
+
+    @get("/{application_id:int}/materials", operation_id="listMaterials",
+         summary="Uploaded files with their SHA-256", guards=[authenticated], responses=problems(400, 401, 403, 404))
+    async def list_materials(self, request: Request[Any, Any, Any],
+                             applications: NamedDependency[ApplicationService],
+                             application_id: AppId) -> list[MaterialView]:
+        return await applications.materials(current_actor(request), application_id)
+
+    @get("/{application_id:int}/actions", operation_id="listActions",
+         summary="The actions of the current state, and for each the caller may not take, why",
+         guards=[authenticated], responses=problems(400, 401, 403, 404))
+    async def actions(self, request: Request[Any, Any, Any], applications: NamedDependency[ApplicationService],
+                      application_id: AppId) -> list[ActionOption]:
+        return await applications.actions(current_actor(request), application_id)
+
+    @post("/{application_id:int}/actions/{action:str}", operation_id="takeAction",
+          summary="Take one action: the only way an application's state changes",
+          description="Send `If-Match` with the ETag (the version) you read: 412 if it changed since. Two racing "
+          "actions: one wins, the other gets 409.",
+          guards=[authenticated], status_code=200,
+          responses=problems(400, 401, 403, 404, 409, 412, 415, 422))
+    async def take_action(
+        self, request: Request[Any, Any, Any], applications: NamedDependency[ApplicationService],
+        application_id: AppId, action: ActionName,
+        data: Annotated[ActionRequest, BodyKwarg(examples=[
+            Example(summary="refuse acceptance", value={"reasons": ["场所不属于本机关管辖"]}),
+            Example(summary="stop the clock", value={"reason": "inspection", "comment": "现场检查"})])],
+        if_match: IfMatch = None,
+    ) -> Response[ApplicationView]:
+        payload = {k: v for k, v in msgspec.to_builtins(data).items() if v is not None}
+        view = await applications.act(current_actor(request), application_id, action, payload=payload,
+                                      expected_version=_version(if_match))
+        return _with_etag(view)
+
+    @post("/{application_id:int}/visits", operation_id="recordVisit",
+          summary="Record a physical visit to the window (staff); a second visit is a broken promise",
+          guards=[requires(Role.CLERK, Role.SUPERVISOR)], status_code=HTTP_201_CREATED,
+          responses=problems(400, 401, 403, 404, 415, 422))
+    async def record_visit(self, request: Request[Any, Any, Any], applications: NamedDependency[ApplicationService],
+                           application_id: AppId,
+                           data: Annotated[VisitCreate, BodyKwarg(examples=[
+                               Example(value={"purpose": "hand in the original plans"})])]) -> VisitView:
+        return await applications.record_visit(current_actor(request), application_id, data.purpose)
+
+    @post("/{application_id:int}/commitment", operation_id="signCommitment",
+          summary="The applicant signs the commitment (承诺书) for the tolerant or commitment route",
+          guards=[requires(Role.APPLICANT)], status_code=200, responses=problems(400, 401, 403, 404, 422))
+    async def sign_commitment(self, request: Request[Any, Any, Any],
+                              applications: NamedDependency[ApplicationService],
+                              application_id: AppId) -> Response[ApplicationView]:
+        return _with_etag(await applications.sign_commitment(current_actor(request), application_id))
+
+    @get("/{application_id:int}/timeline", operation_id="getTimeline",
+         summary="Every event, notice, visit, clock pause and pending deadline, with remaining working days",
+         guards=[authenticated], responses=problems(400, 401, 403, 404))
+    async def timeline(self, request: Request[Any, Any, Any], applications: NamedDependency[ApplicationService],
+                       application_id: AppId) -> Timeline:
+        return await applications.timeline(current_actor(request), application_id)

@@ -1,0 +1,185 @@
+"""Reads and writes shared by the application service and its effect handlers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from govservice.auth import sign_detached
+from govservice.db.models import (
+    ApplicationRow,
+    CreditEventRow,
+    EnterpriseRow,
+    LicenceRow,
+    MaterialRow,
+    MatterVersionRow,
+    NoticeRow,
+)
+from govservice.domain.calendar import WorkingCalendar
+from govservice.domain.catalogue import Material, MatterGuide
+from govservice.domain.enterprise import CreditStatus
+from govservice.domain.licence import LicenceContent, LicenceStatus, canonical_bytes, new_licence_number
+from govservice.errors import NotFound, RuleViolation
+from govservice.services.engine import EffectRun
+
+REMEDIES = [
+    "依法申请行政复议（六十日内） / administrative reconsideration within 60 days",
+    "依法提起行政诉讼（六个月内） / administrative litigation within 6 months",
+]
+
+_GUIDES: dict[tuple[str, int], MatterGuide] = {}  # published versions never change
+
+
+async def application_for_case(session: AsyncSession, case_id: int) -> ApplicationRow:
+    app = await session.scalar(select(ApplicationRow).where(ApplicationRow.case_id == case_id))
+    if app is None:
+        raise NotFound(f"no application for case {case_id}", code="application_not_found")
+    return app
+
+
+async def guide(session: AsyncSession, app: ApplicationRow) -> MatterGuide:
+    key = (app.matter_code, app.matter_version)
+    cached = _GUIDES.get(key)
+    if cached is None:
+        raw = await session.scalar(
+            select(MatterVersionRow.guide).where(
+                MatterVersionRow.code == app.matter_code, MatterVersionRow.version == app.matter_version
+            )
+        )
+        if raw is None:
+            raise NotFound(f"matter {key[0]} version {key[1]} is gone", code="matter_not_found")
+        cached = _GUIDES[key] = msgspec.convert(raw, MatterGuide)
+    return cached
+
+
+async def present_materials(session: AsyncSession, application_id: int) -> set[str]:
+    rows = await session.scalars(
+        select(MaterialRow.material_code).where(
+            MaterialRow.application_id == application_id, MaterialRow.current.is_(True)
+        )
+    )
+    return set(rows)
+
+
+async def latest_notice(session: AsyncSession, application_id: int, kind: str) -> NoticeRow | None:
+    return await session.scalar(
+        select(NoticeRow)
+        .where(NoticeRow.application_id == application_id, NoticeRow.kind == kind)
+        .order_by(NoticeRow.id.desc())
+        .limit(1)
+    )
+
+
+def material_entry(material: Material) -> dict[str, Any]:
+    return {
+        "code": material.code,
+        "name": material.name,
+        "kind": material.kind.value,
+        "formats": [f.value for f in material.formats],
+        "maxBytes": material.max_bytes,
+    }
+
+
+def add_notice(
+    run: EffectRun, app: ApplicationRow, kind: str, body: dict[str, Any], due_on: date | None = None
+) -> None:
+    run.session.add(
+        NoticeRow(
+            application_id=app.id,
+            kind=kind,
+            body=body,
+            due_on=due_on,
+            issued_at=run.now,
+            issued_by=run.actor.sub if run.actor else "system:timer",
+        )
+    )
+
+
+def today(run: EffectRun) -> date:
+    return run.today
+
+
+def calendar_of(run: EffectRun) -> WorkingCalendar:
+    return run.calendar
+
+
+def unknown_material(code: str) -> RuleViolation:
+    return RuleViolation(f"the matter has no material {code!r}", code="unknown_material")
+
+
+def nothing_to_notify() -> RuleViolation:
+    return RuleViolation(
+        "every material is present and no defect was named: accept, or name the defects",
+        code="nothing_to_notify",
+    )
+
+
+async def set_credit(
+    session: AsyncSession,
+    uscc: str,
+    status: CreditStatus,
+    reason: str,
+    *,
+    actor: str,
+    at: datetime,
+    application_id: int | None = None,
+) -> None:
+    enterprise = await session.get(EnterpriseRow, uscc)
+    if enterprise is None:
+        raise NotFound(f"enterprise {uscc} is not known", code="enterprise_not_found")
+    enterprise.credit_status = status.value
+    enterprise.credit_changed_at = at
+    kind = "repaired" if status is CreditStatus.GOOD else status.value
+    session.add(
+        CreditEventRow(
+            uscc=uscc,
+            kind=kind,
+            reason=reason,
+            actor=actor,
+            at=at,
+            application_id=str(application_id) if application_id is not None else None,
+        )
+    )
+
+
+async def issue_licence(run: EffectRun, app: ApplicationRow) -> LicenceRow:
+    matter = await guide(run.session, app)
+    issued_on = run.today
+    valid_until = None
+    if matter.licence_validity_years:
+        try:
+            valid_until = issued_on.replace(year=issued_on.year + matter.licence_validity_years)
+        except ValueError:  # 29 February
+            valid_until = issued_on.replace(year=issued_on.year + matter.licence_validity_years, day=28)
+    content = LicenceContent(
+        number=new_licence_number(issued_on.year),
+        title=matter.licence_title or matter.name,
+        holder_uscc=app.enterprise_uscc,
+        holder_name=app.enterprise_name,
+        matter_code=app.matter_code,
+        matter_name=matter.name,
+        matter_version=app.matter_version,
+        application_id=str(app.id),
+        issued_by=app.unit,
+        issued_on=issued_on,
+        valid_from=issued_on,
+        valid_until=valid_until,
+    )
+    keys = run.ctx.signing_keys
+    if keys is None:
+        raise RuntimeError("no signing key: licences cannot be issued")
+    row = LicenceRow(
+        number=content.number,
+        application_id=app.id,
+        holder_uscc=app.enterprise_uscc,
+        content=msgspec.to_builtins(content),
+        signature=sign_detached(keys, canonical_bytes(content)),
+        status=LicenceStatus.VALID.value,
+        issued_at=run.now,
+    )
+    run.session.add(row)
+    return row

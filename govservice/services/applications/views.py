@@ -1,0 +1,156 @@
+"""What the application service returns (msgspec Structs, camelCase on the wire)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+
+from govservice.db.models import ApplicationRow
+from govservice.domain.catalogue import MatterGuide, Route
+from govservice.domain.materials import required_uploads
+from govservice.services.engine import CaseView, ClockView, TimerView
+
+
+class View(msgspec.Struct, kw_only=True, rename="camel"):
+    pass
+
+
+class MaterialStatus(View):
+    code: str
+    name: str
+    kind: str
+    present: bool
+    outstanding: bool  # awaited as a 容缺 supplement
+
+
+class ApplicationView(View):
+    id: int
+    version: int  # the ETag: send it back in If-Match
+    matter_code: str
+    matter_version: int
+    matter_name: str
+    route: Route
+    channel: str
+    enterprise_uscc: str
+    enterprise_name: str
+    unit: str
+    priority: bool
+    state: str
+    outcome: str | None
+    statutory_limit: int
+    promised_limit: int
+    arrived_on: date | None
+    accepted_on: date | None
+    decided_on: date | None
+    concluded_at: datetime | None
+    clock: ClockView
+    promised_due_on: date | None
+    supplement_due_on: date | None
+    commitment_signed: bool
+    materials: list[MaterialStatus]
+    visits: int
+    visit_tag: str | None
+    promise_broken: bool
+    licence_number: str | None
+    created_at: datetime
+
+
+class MaterialView(View):
+    id: int
+    material_code: str
+    sha256: str
+    filename: str
+    content_type: str
+    size: int
+    current: bool
+    uploaded_at: datetime
+
+
+class NoticeView(View):
+    id: int
+    kind: str
+    body: dict[str, Any]
+    due_on: date | None
+    issued_at: datetime
+
+
+class VisitView(View):
+    id: int
+    purpose: str
+    at: datetime
+    number: int
+
+
+class TimelineEvent(View):
+    seq: int
+    action: str
+    from_state: str | None
+    to_state: str
+    at: datetime
+    by_role: str
+    by: str | None = None  # staff see who; the applicant sees the role
+    comment: str | None = None
+
+
+class Timeline(View):
+    application: ApplicationView
+    events: list[TimelineEvent]
+    notices: list[NoticeView]
+    visits: list[VisitView]
+    deadlines: list[TimerView]
+
+
+def application_view(
+    app: ApplicationRow,
+    case: CaseView,
+    clock: ClockView,
+    guide: MatterGuide,
+    present: set[str],
+    outstanding: tuple[str, ...],
+    licence: str | None,
+    *,
+    promised_due: date | None,
+) -> ApplicationView:
+    materials = [
+        MaterialStatus(
+            code=m.code,
+            name=m.name,
+            kind=m.kind.value,
+            present=m.code in present,
+            outstanding=m.code in outstanding,
+        )
+        for m in required_uploads(guide, Route(app.route))
+    ]
+    return ApplicationView(
+        id=app.id,
+        version=case.version,
+        matter_code=app.matter_code,
+        matter_version=app.matter_version,
+        matter_name=guide.name,
+        route=Route(app.route),
+        channel=app.channel,
+        enterprise_uscc=app.enterprise_uscc,
+        enterprise_name=app.enterprise_name,
+        unit=app.unit,
+        priority=app.priority,
+        state=case.state,
+        outcome=case.outcome,
+        statutory_limit=app.statutory_limit,
+        promised_limit=app.promised_limit,
+        arrived_on=app.arrived_on,
+        accepted_on=app.accepted_on,
+        decided_on=app.decided_on,
+        concluded_at=app.concluded_at,
+        clock=clock,
+        promised_due_on=promised_due,
+        supplement_due_on=app.supplement_due_on,
+        commitment_signed=app.commitment_signed,
+        materials=materials,
+        visits=app.visits,
+        visit_tag=app.visit_tag,
+        promise_broken=app.promise_broken,
+        licence_number=licence,
+        created_at=app.created_at,
+    )

@@ -1,0 +1,252 @@
+"""Appending to the audit chain, verifying it, and listing reads of an enterprise's data.
+
+Appends are serialised: on PostgreSQL by a row lock on the single ``audit_head`` row (``FOR
+UPDATE``), held until the appending transaction commits, so concurrent requests and processes
+extend one chain; on SQLite the database serialises writers and an in-process lock keeps two
+tasks of this process from reading the same head.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from govservice.db.models import AuditEntryRow, AuditHeadRow
+from govservice.domain.actor import Actor, Role
+from govservice.errors import BadRequest, Forbidden
+from govservice.services.audit.chain import GENESIS, entry_hash
+from govservice.services.context import ServiceContext
+
+HEAD_ID = 1
+VERIFY_BATCH = 2000
+
+
+class Kind(enum.StrEnum):
+    READ = "read"  # a data read of an enterprise's records
+    CHANGE = "change"  # a state change
+    DECISION = "decision"  # a decision (approve, deny, appeal upheld, ...)
+
+
+class AuditEntry(msgspec.Struct, kw_only=True, rename="camel"):
+    id: int
+    at: datetime
+    kind: str
+    action: str
+    actor_sub: str
+    actor_roles: list[str]
+    subject: str
+    unit: str | None = None
+
+
+class ChainReport(msgspec.Struct, kw_only=True, rename="camel"):
+    intact: bool
+    entries: int
+    first_broken_id: int | None = None
+    problem: str | None = None
+    head_hash: str | None = None
+
+
+class DataAccess(msgspec.Struct, kw_only=True, rename="camel"):
+    """One read of an enterprise's data by someone other than the enterprise itself."""
+
+    id: int
+    at: datetime
+    actor_sub: str
+    actor_roles: list[str]
+    unit: str | None
+    action: str
+    subject: str
+
+
+def _hashed_fields(row: AuditEntryRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "at": row.at,
+        "kind": row.kind,
+        "action": row.action,
+        "actorSub": row.actor_sub,
+        "actorRoles": row.actor_roles,
+        "unit": row.unit,
+        "enterprise": row.enterprise_uscc,
+        "subject": row.subject,
+        "detail": row.detail,
+    }
+
+
+class AuditLog:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+        self._lock = asyncio.Lock()
+
+    # -- appending -----------------------------------------------------------------------------
+
+    async def record(
+        self,
+        actor: Actor | None,
+        kind: Kind | str,
+        action: str,
+        subject: str,
+        *,
+        enterprise: str | None = None,
+        unit: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Append one entry in a transaction of its own, after the change it records has committed
+        (the lock spans the commit, so on SQLite no two tasks of this process read the same head)."""
+        async with self._lock, self._ctx.sessions() as session, session.begin():
+            return await self._append(session, actor, kind, action, subject, enterprise, unit, detail)
+
+    async def _append(
+        self,
+        session: AsyncSession,
+        actor: Actor | None,
+        kind: Kind | str,
+        action: str,
+        subject: str,
+        enterprise: str | None,
+        unit: str | None,
+        detail: Mapping[str, Any] | None,
+    ) -> int:
+        head = await self._lock_head(session)
+        row = AuditEntryRow(
+            id=head.last_id + 1,
+            at=self._ctx.clock.now(),
+            kind=str(kind),
+            action=action[:64],
+            actor_sub=(actor.sub if actor else "system")[:255],
+            actor_roles=",".join(sorted(r.value for r in actor.roles)) if actor else "",
+            unit=(actor.unit if actor and actor.unit else unit),
+            enterprise_uscc=enterprise,
+            subject=subject[:64],
+            detail=dict(detail or {}),
+            prev_hash=head.last_hash,
+            hash="",
+        )
+        row.hash = entry_hash(row.prev_hash, _hashed_fields(row))
+        session.add(row)
+        await session.flush()
+        await session.execute(
+            update(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID).values(last_id=row.id, last_hash=row.hash)
+        )
+        return row.id
+
+    async def _lock_head(self, session: AsyncSession) -> AuditHeadRow:
+        query = select(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID).with_for_update()
+        head = await session.scalar(query)
+        if head is None:
+            values = {"id": HEAD_ID, "last_id": 0, "last_hash": GENESIS}
+            postgres = session.bind.dialect.name == "postgresql"
+            stmt = (pg_insert if postgres else sqlite_insert)(AuditHeadRow).values(**values)
+            await session.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
+            head = await session.scalar(query.execution_options(populate_existing=True))
+        assert head is not None
+        await session.refresh(head)
+        return head
+
+    # -- verifying -------------------------------------------------------------------------------
+
+    async def verify(self, actor: Actor) -> ChainReport:
+        if not actor.has(Role.ASSESSOR, Role.ADMIN):
+            raise Forbidden(
+                "the audit chain is verified by assessors and administrators", code="role_required"
+            )
+        expected_prev, expected_id, count = GENESIS, 1, 0
+        async with self._ctx.sessions() as session:
+            while True:
+                rows = list(
+                    await session.scalars(
+                        select(AuditEntryRow)
+                        .where(AuditEntryRow.id >= expected_id)
+                        .order_by(AuditEntryRow.id)
+                        .limit(VERIFY_BATCH)
+                    )
+                )
+                for row in rows:
+                    problem = None
+                    if row.id != expected_id:
+                        problem, broken = f"entry {expected_id} is missing", expected_id
+                    elif row.prev_hash != expected_prev:
+                        problem, broken = "its previous hash does not match the entry before it", row.id
+                    elif entry_hash(row.prev_hash, _hashed_fields(row)) != row.hash:
+                        problem, broken = "its content does not match its hash", row.id
+                    if problem:
+                        return ChainReport(
+                            intact=False, entries=count, first_broken_id=broken, problem=problem
+                        )
+                    expected_prev, expected_id, count = row.hash, row.id + 1, count + 1
+                if len(rows) < VERIFY_BATCH:
+                    break
+            head = await session.get(AuditHeadRow, HEAD_ID)
+        if head is not None and (head.last_id != expected_id - 1 or head.last_hash != expected_prev):
+            return ChainReport(
+                intact=False,
+                entries=count,
+                first_broken_id=expected_id,
+                problem=f"the chain head names entry {head.last_id}; entries after "
+                f"{expected_id - 1} are missing",
+            )
+        return ChainReport(intact=True, entries=count, head_hash=expected_prev if count else None)
+
+    # -- who read an enterprise's data -----------------------------------------------------------
+
+    async def data_access(
+        self, actor: Actor, uscc: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[DataAccess], str | None]:
+        own = actor.has(Role.APPLICANT) and actor.ent == uscc
+        if not (own or actor.has(Role.ADMIN)):
+            raise Forbidden(
+                "an enterprise's data-access log is for that enterprise and administrators",
+                code="other_enterprise",
+            )
+        query = select(AuditEntryRow).where(
+            AuditEntryRow.enterprise_uscc == uscc,
+            AuditEntryRow.kind == Kind.READ.value,
+            # The enterprise's own users reading their own records are not what this list is for.
+            AuditEntryRow.actor_roles != Role.APPLICANT.value,
+        )
+        if cursor:
+            query = query.where(AuditEntryRow.id < _decode_cursor(cursor))
+        async with self._ctx.sessions() as session:
+            rows = list(await session.scalars(query.order_by(AuditEntryRow.id.desc()).limit(limit + 1)))
+        items = [
+            DataAccess(
+                id=r.id,
+                at=r.at,
+                actor_sub=r.actor_sub,
+                actor_roles=r.actor_roles.split(",") if r.actor_roles else [],
+                unit=r.unit,
+                action=r.action,
+                subject=r.subject,
+            )
+            for r in rows[:limit]
+        ]
+        next_cursor = _encode_cursor(items[-1].id) if len(rows) > limit else None
+        return items, next_cursor
+
+
+def _encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"a{last_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if raw[0] != "a" or not raw[1:].isdigit():
+            raise ValueError(raw)
+        return int(raw[1:])
+    except (ValueError, UnicodeDecodeError, IndexError) as exc:
+        raise BadRequest(
+            "the cursor is not one this API gave out",
+            code="invalid_cursor",
+            errors=[{"field": "cursor", "message": "not a cursor of this API"}],
+        ) from exc

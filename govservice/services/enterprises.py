@@ -1,0 +1,63 @@
+"""Enterprises known to the department, and their credit standing (容缺 and 告知承诺 depend on it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+from sqlalchemy import select
+
+from govservice.db.models import CreditEventRow, EnterpriseRow
+from govservice.domain.actor import Actor, Role
+from govservice.domain.enterprise import CreditStatus
+from govservice.errors import NotFound, RuleViolation
+from govservice.services.applications import records
+from govservice.services.context import ServiceContext
+
+
+class CreditEvent(msgspec.Struct, kw_only=True, rename="camel"):
+    kind: str
+    reason: str
+    application_id: str | None
+    at: datetime
+
+
+class EnterpriseView(msgspec.Struct, kw_only=True, rename="camel"):
+    uscc: str
+    name: str
+    credit_status: CreditStatus
+    credit_changed_at: datetime | None
+    credit_history: list[CreditEvent]
+
+
+class EnterpriseService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    async def get(self, actor: Actor, uscc: str) -> EnterpriseView:
+        own = actor.has(Role.APPLICANT) and actor.ent == uscc
+        if not own and not actor.is_staff:
+            raise NotFound(f"enterprise {uscc} is not known", code="enterprise_not_found")
+        async with self._ctx.sessions() as session:
+            row = await session.get(EnterpriseRow, uscc)
+            if row is None:
+                raise NotFound(f"enterprise {uscc} is not known", code="enterprise_not_found")
+            events = await session.scalars(
+                select(CreditEventRow).where(CreditEventRow.uscc == uscc).order_by(CreditEventRow.id))
+            return EnterpriseView(
+                uscc=row.uscc, name=row.name, credit_status=CreditStatus(row.credit_status),
+                credit_changed_at=row.credit_changed_at,
+                credit_history=[CreditEvent(kind=e.kind, reason=e.reason, application_id=e.application_id, at=e.at)
+                                for e in events])
+
+    async def repair_credit(self, actor: Actor, uscc: str, reason: str) -> EnterpriseView:
+        """信用修复: an admin records that the enterprise repaired its credit."""
+        async with self._ctx.sessions() as session, session.begin():
+            row = await session.get(EnterpriseRow, uscc)
+            if row is None:
+                raise NotFound(f"enterprise {uscc} is not known", code="enterprise_not_found")
+            if row.credit_status == CreditStatus.GOOD.value:
+                raise RuleViolation(f"enterprise {uscc} has no record to repair", code="nothing_to_repair")
+            await records.set_credit(session, uscc, CreditStatus.GOOD, reason, actor=actor.sub,
+                                     at=self._ctx.clock.now())
+        return await self.get(actor, uscc)

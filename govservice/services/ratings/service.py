@@ -1,0 +1,148 @@
+"""Rating a concluded application (好差评).
+
+The default rating is computed at read time, not written by a timer: an application concluded
+more than ``GOVSERVICE_DEFAULT_RATING_DAYS`` days ago with no rating counts as 3. That needs no
+row, job or worker per application (there are millions), the satisfaction figure stays one
+query (``count(ratings) + count(unrated concluded before the window)``), and there is nothing to
+fire late or twice. The cost: changing the setting re-reads history with the new window; the
+window in force is the department's local rule, so that is what its figures should show.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from govservice.db.models import ApplicationRow, RatingRow, WorkOrderRow
+from govservice.domain.actor import Actor, Role
+from govservice.errors import Conflict, Forbidden, NotFound, RuleViolation
+from govservice.services.audit import AuditLog
+from govservice.services.audit.service import Kind
+from govservice.services.context import ServiceContext
+from govservice.services.ratings.views import RatingStatus, RatingView
+from govservice.services.ratings.work_orders import WorkOrderService
+
+DEFAULT_STARS = 3
+BAD_REVIEW_MAX = 2
+
+
+class RatingService:
+    def __init__(self, ctx: ServiceContext, work_orders: WorkOrderService, audit: AuditLog) -> None:
+        self._ctx = ctx
+        self._work_orders = work_orders
+        self._audit = audit
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(days=self._ctx.settings.rating_window_days)
+
+    async def _load(self, actor: Actor, application_id: int) -> ApplicationRow:
+        async with self._ctx.sessions() as session:
+            app = await session.get(ApplicationRow, application_id)
+        own = app is not None and actor.has(Role.APPLICANT) and actor.ent == app.enterprise_uscc
+        staff = app is not None and (
+            actor.has(Role.ADMIN) or (actor.has(Role.CLERK, Role.SUPERVISOR) and actor.unit == app.unit)
+        )
+        if app is None or not (own or staff):
+            raise NotFound(f"application {application_id} does not exist", code="application_not_found")
+        return app
+
+    async def rate(self, actor: Actor, application_id: int, stars: int, comment: str | None) -> RatingView:
+        app = await self._load(actor, application_id)
+        if not (actor.has(Role.APPLICANT) and actor.ent == app.enterprise_uscc):
+            raise Forbidden("only the applicant's enterprise rates its application", code="role_required")
+        if app.concluded_at is None:
+            raise RuleViolation(
+                "an application is rated once it is concluded", code="application_not_concluded"
+            )
+        now = self._ctx.clock.now()
+        if now > app.concluded_at + self.window:
+            raise RuleViolation(
+                f"the rating window closed {self._ctx.settings.rating_window_days} days after conclusion; "
+                f"the application counts as rated {DEFAULT_STARS}",
+                code="rating_window_closed",
+            )
+        row = RatingRow(
+            application_id=app.id,
+            enterprise_uscc=app.enterprise_uscc,
+            unit=app.unit,
+            stars=stars,
+            comment=comment,
+            rated_by=actor.sub,
+            rated_at=now,
+            excluded=False,
+        )
+        try:
+            async with self._ctx.sessions() as session, session.begin():
+                exists = await session.scalar(select(RatingRow.id).where(RatingRow.application_id == app.id))
+                if exists is not None:
+                    raise _already_rated(app.id)
+                session.add(row)
+        except IntegrityError as exc:  # a concurrent rating won the unique constraint
+            raise _already_rated(app.id) from exc
+        await self._audit.record(
+            actor,
+            Kind.CHANGE,
+            "rate",
+            f"application:{app.id}",
+            enterprise=app.enterprise_uscc,
+            unit=app.unit,
+            detail={"stars": stars},
+        )
+        if stars <= BAD_REVIEW_MAX:
+            await self._work_orders.open(actor, row, app)
+        return await self._view(app)
+
+    async def get(self, actor: Actor, application_id: int) -> RatingView:
+        app = await self._load(actor, application_id)
+        if actor.is_staff:
+            await self._audit.record(
+                actor,
+                Kind.READ,
+                "get_evaluation",
+                f"application:{app.id}",
+                enterprise=app.enterprise_uscc,
+                unit=app.unit,
+            )
+        return await self._view(app)
+
+    async def _view(self, app: ApplicationRow) -> RatingView:
+        async with self._ctx.sessions() as session:
+            rating = await session.scalar(select(RatingRow).where(RatingRow.application_id == app.id))
+            order = None
+            if rating is not None:
+                order = await session.scalar(
+                    select(WorkOrderRow.id).where(WorkOrderRow.rating_id == rating.id)
+                )
+        closes: datetime | None = app.concluded_at + self.window if app.concluded_at else None
+        if rating is not None:
+            return RatingView(
+                application_id=app.id,
+                status=RatingStatus.RATED,
+                stars=rating.stars,
+                comment=rating.comment,
+                rated_at=rating.rated_at,
+                window_closes_at=closes,
+                bad_review=rating.stars <= BAD_REVIEW_MAX,
+                excluded=rating.excluded,
+                fix_stars=rating.fix_stars,
+                work_order_id=order,
+            )
+        if closes is None:
+            return RatingView(application_id=app.id, status=RatingStatus.NOT_CONCLUDED, stars=None)
+        if self._ctx.clock.now() > closes:
+            return RatingView(
+                application_id=app.id,
+                status=RatingStatus.DEFAULTED,
+                stars=DEFAULT_STARS,
+                window_closes_at=closes,
+            )
+        return RatingView(
+            application_id=app.id, status=RatingStatus.OPEN, stars=None, window_closes_at=closes
+        )
+
+
+def _already_rated(application_id: int) -> Conflict:
+    return Conflict(f"application {application_id} is already rated", code="already_rated")

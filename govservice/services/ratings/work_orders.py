@@ -1,0 +1,285 @@
+"""Rectification work orders opened by bad reviews, run on the ``bad_review`` process.
+
+The real-name callback is not a step of the process: it is a record (who called, when, what was
+said) kept here and shown to the process's guards as the fact ``callback_recorded``, so a fix
+cannot be reported before the rater was called. Every other action is the engine's.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from govservice.db.models import ApplicationRow, CallbackRow, RatingRow, WorkflowCaseRow, WorkOrderRow
+from govservice.domain.actor import Actor, Role
+from govservice.errors import BadRequest, Forbidden, NotFound, RuleViolation
+from govservice.services.audit import AuditLog
+from govservice.services.audit.service import Kind
+from govservice.services.context import ServiceContext
+from govservice.services.engine import CaseView, EngineService, facts_builder
+from govservice.services.ratings.views import CallbackView, WorkOrderView
+from govservice.workflow import ActionOption, CaseFacts
+
+PROCESS = "bad_review"
+SUBJECT_KIND = "work_order"
+FIX_DAYS = 15  # the process's deadline; the case clock shows the same limit
+CALLBACK = "record_callback"
+DECISIONS = frozenset({"uphold_appeal", "reject_appeal"})
+
+
+@facts_builder(SUBJECT_KIND)
+async def work_order_facts(session: AsyncSession, case: CaseView) -> CaseFacts:
+    called = await session.scalar(
+        select(CallbackRow.id)
+        .join(WorkOrderRow, WorkOrderRow.id == CallbackRow.work_order_id)
+        .where(WorkOrderRow.case_id == case.id)
+        .limit(1)
+    )
+    return CaseFacts(flags=frozenset({"callback_recorded"}) if called is not None else frozenset())
+
+
+class WorkOrderService:
+    def __init__(self, ctx: ServiceContext, engine: EngineService, audit: AuditLog) -> None:
+        self._ctx = ctx
+        self._engine = engine
+        self._audit = audit
+
+    async def open(self, actor: Actor, rating: RatingRow, app: ApplicationRow) -> int:
+        case = await self._engine.start_case(
+            PROCESS,
+            subject_kind=SUBJECT_KIND,
+            subject_ref=f"rating:{rating.id}",
+            actor=actor,
+            limit=FIX_DAYS,
+        )
+        async with self._ctx.sessions() as session, session.begin():
+            row = WorkOrderRow(
+                case_id=case.id,
+                rating_id=rating.id,
+                application_id=app.id,
+                unit=app.unit,
+                opened_at=self._ctx.clock.now(),
+            )
+            session.add(row)
+            await session.flush()
+            order_id = row.id
+        await self._audit.record(
+            actor,
+            Kind.CHANGE,
+            "open_work_order",
+            f"work_order:{order_id}",
+            enterprise=app.enterprise_uscc,
+            unit=app.unit,
+            detail={"applicationId": app.id, "stars": rating.stars},
+        )
+        return order_id
+
+    # -- access ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _may_read(actor: Actor, order: WorkOrderRow, rating: RatingRow) -> bool:
+        if actor.has(Role.ADMIN):
+            return True
+        if actor.has(Role.APPLICANT) and actor.ent == rating.enterprise_uscc:
+            return True
+        return actor.has(Role.CLERK, Role.SUPERVISOR) and actor.unit is not None and actor.unit == order.unit
+
+    async def _load(
+        self, session: AsyncSession, actor: Actor, order_id: int
+    ) -> tuple[WorkOrderRow, RatingRow]:
+        order = await session.get(WorkOrderRow, order_id)
+        rating = await session.get(RatingRow, order.rating_id) if order is not None else None
+        if order is None or rating is None or not self._may_read(actor, order, rating):
+            raise NotFound(f"work order {order_id} does not exist", code="work_order_not_found")
+        return order, rating
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    async def get(self, actor: Actor, order_id: int, *, audit: bool = True) -> WorkOrderView:
+        async with self._ctx.sessions() as session:
+            order, rating = await self._load(session, actor, order_id)
+            callbacks = list(
+                await session.scalars(
+                    select(CallbackRow).where(CallbackRow.work_order_id == order.id).order_by(CallbackRow.id)
+                )
+            )
+        if audit and actor.is_staff:
+            await self._audit.record(
+                actor,
+                Kind.READ,
+                "get_work_order",
+                f"work_order:{order.id}",
+                enterprise=rating.enterprise_uscc,
+                unit=order.unit,
+            )
+        case = await self._engine.get_case(order.case_id)
+        clock = self._engine.clock_view(case)
+        overdue = case.state == "overdue" or (
+            case.outcome is None and case.due_on is not None and case.due_on < self._engine.today()
+        )
+        return WorkOrderView(
+            id=order.id,
+            version=case.version,
+            application_id=order.application_id,
+            unit=order.unit,
+            state=case.state,
+            outcome=case.outcome,
+            stars=rating.stars,
+            comment=rating.comment,
+            opened_at=order.opened_at,
+            fix_due_on=clock.due_on,
+            overdue=overdue,
+            clock=clock,
+            callbacks=[
+                CallbackView(
+                    id=c.id,
+                    caller_sub=c.caller_sub,
+                    caller_name=c.caller_name,
+                    called_at=c.called_at,
+                    summary=c.summary,
+                )
+                for c in callbacks
+            ],
+            fix_stars=rating.fix_stars,
+        )
+
+    async def list(
+        self, actor: Actor, *, state: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[WorkOrderView], str | None]:
+        query = select(WorkOrderRow.id).join(WorkflowCaseRow, WorkflowCaseRow.id == WorkOrderRow.case_id)
+        if actor.has(Role.ADMIN):
+            pass
+        elif actor.has(Role.CLERK, Role.SUPERVISOR):
+            if not actor.unit:
+                raise Forbidden("a staff token must name its unit (unit claim)", code="no_unit")
+            query = query.where(WorkOrderRow.unit == actor.unit)
+        elif actor.has(Role.APPLICANT) and actor.ent:
+            query = query.join(RatingRow, RatingRow.id == WorkOrderRow.rating_id).where(
+                RatingRow.enterprise_uscc == actor.ent
+            )
+        else:
+            raise Forbidden(
+                "work orders are for the handling unit's staff and the rater", code="role_required"
+            )
+        if state:
+            query = query.where(WorkflowCaseRow.state == state)
+        if cursor:
+            query = query.where(WorkOrderRow.id > _decode_cursor(cursor))
+        async with self._ctx.sessions() as session:
+            ids = list(await session.scalars(query.order_by(WorkOrderRow.id).limit(limit + 1)))
+        items = [await self.get(actor, i) for i in ids[:limit]]
+        return items, (_encode_cursor(items[-1].id) if len(ids) > limit else None)
+
+    async def actions(self, actor: Actor, order_id: int) -> list[ActionOption]:
+        async with self._ctx.sessions() as session:
+            order, _ = await self._load(session, actor, order_id)
+        return await self._engine.available(order.case_id, actor)
+
+    # -- acting ----------------------------------------------------------------------------------------
+
+    async def act(
+        self,
+        actor: Actor,
+        order_id: int,
+        action: str,
+        payload: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+    ) -> WorkOrderView:
+        async with self._ctx.sessions() as session:
+            order, rating = await self._load(session, actor, order_id)
+        in_unit = actor.has(Role.CLERK, Role.SUPERVISOR) and actor.unit == order.unit
+        rater = actor.has(Role.APPLICANT) and actor.ent == rating.enterprise_uscc
+        if action == CALLBACK:
+            await self._record_callback(actor, order, rating, payload, in_unit)
+        else:
+            if action == "rate_fix":
+                if not rater:
+                    raise Forbidden("the rater rates the fix", code="role_required")
+                stars = _required(payload, "stars", action)
+            elif actor.has(Role.CLERK, Role.SUPERVISOR) and not in_unit and not rater:
+                raise Forbidden("this work order belongs to another unit", code="other_unit")
+            elif action == "appeal":
+                _required(payload, "reason", action)
+            await self._engine.fire(
+                order.case_id, action, actor, expected_version=expected_version, payload=dict(payload)
+            )
+            if action in ("rate_fix", "uphold_appeal"):
+                async with self._ctx.sessions() as session, session.begin():
+                    row = await session.get(RatingRow, rating.id)
+                    assert row is not None
+                    if action == "rate_fix":
+                        row.fix_stars = stars
+                    else:
+                        row.excluded = True
+            await self._audit.record(
+                actor,
+                Kind.DECISION if action in DECISIONS else Kind.CHANGE,
+                action,
+                f"work_order:{order.id}",
+                enterprise=rating.enterprise_uscc,
+                unit=order.unit,
+                detail={k: v for k, v in payload.items() if k in ("stars", "reason", "comment")},
+            )
+        return await self.get(actor, order_id, audit=False)
+
+    async def _record_callback(
+        self, actor: Actor, order: WorkOrderRow, rating: RatingRow, payload: Mapping[str, Any], in_unit: bool
+    ) -> None:
+        if not in_unit:
+            raise Forbidden("the handling unit's staff call the rater back", code="role_required")
+        summary = _required(payload, "summary", CALLBACK)
+        case = await self._engine.get_case(order.case_id)
+        if case.outcome is not None:
+            raise RuleViolation("the work order is closed", code="work_order_closed")
+        async with self._ctx.sessions() as session, session.begin():
+            session.add(
+                CallbackRow(
+                    work_order_id=order.id,
+                    caller_sub=actor.sub,
+                    caller_name=actor.name or actor.sub,
+                    called_at=self._ctx.clock.now(),
+                    summary=summary,
+                )
+            )
+        await self._audit.record(
+            actor,
+            Kind.CHANGE,
+            CALLBACK,
+            f"work_order:{order.id}",
+            enterprise=rating.enterprise_uscc,
+            unit=order.unit,
+        )
+
+
+def _required(payload: Mapping[str, Any], field: str, action: str) -> Any:
+    value = payload.get(field)
+    if value is None:
+        raise BadRequest(
+            f"{action} needs {field}",
+            code="validation_failed",
+            errors=[{"field": field, "message": f"required for {action}"}],
+        )
+    return value
+
+
+def _encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"w{last_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if raw[:1] != "w" or not raw[1:].isdigit():
+            raise ValueError(raw)
+        return int(raw[1:])
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(
+            "the cursor is not one this API gave out",
+            code="invalid_cursor",
+            errors=[{"field": "cursor", "message": "not a cursor of this API"}],
+        ) from exc

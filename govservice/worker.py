@@ -1,0 +1,168 @@
+"""The timer loop (`govservice worker`), and the `govservice workflows check|graph` commands.
+
+Any number of workers may run against PostgreSQL (timers are claimed with FOR UPDATE SKIP
+LOCKED and fired exactly once); on SQLite run one, or let `serve` run it in-process:
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(engine_service, stop))   # in the app's lifespan
+    ...
+    stop.set(); await task
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+
+from govservice.config import Settings
+from govservice.services.engine import EngineService
+
+log = logging.getLogger("govservice.worker")
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+async def run_worker(
+    engine: EngineService,
+    stop: asyncio.Event,
+    *,
+    interval: float = 1.0,
+    batch: int = 50,
+    name: str | None = None,
+) -> None:
+    """Fire due timers until ``stop`` is set; sleeps ``interval`` seconds when nothing is due."""
+    name = name or worker_name()
+    log.info("timer worker %s started", name)
+    while not stop.is_set():
+        try:
+            run = await engine.run_due_timers(name, limit=batch)
+        except Exception:  # the database is away, say; keep the loop alive
+            log.exception("timer worker %s: a round failed", name)
+            run = None
+        if run is not None and run.claimed:
+            log.info(
+                "timers: %d fired, %d dropped, %d failed, %d to retry",
+                run.fired,
+                run.dropped,
+                run.failed,
+                run.retry,
+            )
+        if run is None or run.claimed < batch:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+    log.info("timer worker %s stopped", name)
+
+
+# -- command line ------------------------------------------------------------------------------
+
+
+def _engine_service(settings: Settings):  # type: ignore[no-untyped-def]
+    from govservice.db.engine import make_engine, make_sessionmaker
+    from govservice.domain.clock import SystemClock
+    from govservice.services.context import ServiceContext
+
+    engine = make_engine(settings.database_url)
+    ctx = ServiceContext(
+        settings=settings, engine=engine, sessions=make_sessionmaker(engine), clock=SystemClock()
+    )
+    return engine, EngineService(ctx)
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    async def main() -> None:
+        engine, service = _engine_service(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            if args.once:
+                run = await service.run_due_timers(worker_name(), limit=args.batch)
+                print(
+                    f"claimed {run.claimed}: {run.fired} fired, {run.dropped} dropped, {run.failed} failed, "
+                    f"{run.retry} to retry"
+                )
+            else:
+                await run_worker(service, stop, interval=args.interval, batch=args.batch)
+        finally:
+            await service.aclose()
+            await engine.dispose()
+
+    asyncio.run(main())
+    return 0
+
+
+def cmd_workflows_check(settings: Settings, args: argparse.Namespace) -> int:
+    from govservice.domain.calendar import CalendarError, load_calendar
+    from govservice.workflow import load_directory, load_plugins
+
+    load_plugins()
+    directory = settings.workflows_dir / "processes"
+    catalogue = load_directory(directory)
+    problems = [str(p) for p in catalogue.problems]
+    try:
+        calendar = load_calendar(settings.workflows_dir / "calendars")
+    except CalendarError as exc:
+        problems.extend(str(exc).splitlines())
+        calendar = None
+    for line in problems:
+        print(line, file=sys.stdout)
+    if problems:
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    names = ", ".join(f"{pid} v{v}" for pid, v in sorted(catalogue.processes))
+    print(
+        f"ok: {len(catalogue.processes)} process(es) ({names}); calendar {calendar.first_year}-"  # type: ignore[union-attr]
+        f"{calendar.last_year} ({calendar.version})"
+    )  # type: ignore[union-attr]
+    return 0
+
+
+def cmd_workflows_graph(settings: Settings, args: argparse.Namespace) -> int:
+    from govservice.workflow import load_directory, load_plugins, mermaid
+
+    load_plugins()
+    catalogue = load_directory(settings.workflows_dir / "processes")
+    if args.version is not None:
+        process = catalogue.processes.get((args.id, args.version))
+    else:
+        process = catalogue.latest(args.id)
+    if process is None:
+        for problem in catalogue.problems:
+            print(problem, file=sys.stderr)
+        known = ", ".join(sorted({pid for pid, _ in catalogue.processes})) or "none"
+        print(
+            f"error: no valid process {args.id!r}"
+            + (f" version {args.version}" if args.version else "")
+            + f" in {settings.workflows_dir / 'processes'} (known: {known})",
+            file=sys.stderr,
+        )
+        return 1
+    sys.stdout.write(mermaid(process))
+    return 0
+
+
+def register_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    worker = sub.add_parser("worker", help="run the timer loop (fires due deadlines)")
+    worker.add_argument("--once", action="store_true", help="one round, then exit")
+    worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
+    worker.add_argument("--batch", type=int, default=50, help="timers claimed per round")
+    worker.set_defaults(func=cmd_worker)
+
+    workflows = sub.add_parser("workflows", help="check or draw the process definitions")
+    commands = workflows.add_subparsers(dest="workflows_command", required=True)
+    commands.add_parser("check", help="validate every definition; one line per problem").set_defaults(
+        func=cmd_workflows_check
+    )
+    graph = commands.add_parser("graph", help="print a process as a Mermaid stateDiagram-v2")
+    graph.add_argument("id")
+    graph.add_argument("--version", type=int)
+    graph.set_defaults(func=cmd_workflows_graph)

@@ -1,0 +1,167 @@
+"""The guards and effects every process may use (registered on :data:`REGISTRY` at import).
+
+Guards read a :class:`Situation`; the counters they test are written by effects of the same
+process: ``{count: deficiency_notices}`` on the transition that issues the notice makes
+``no_prior_notice`` hold exactly once, ``extend_limit`` counts ``extensions``.
+"""
+
+from __future__ import annotations
+
+from govservice.workflow.case import Situation
+from govservice.workflow.checks import ActionName
+from govservice.workflow.engine import EffectContext
+from govservice.workflow.registry import REGISTRY
+
+guard = REGISTRY.guard
+effect = REGISTRY.effect
+
+DEFICIENCY_NOTICES = "deficiency_notices"
+EXTENSIONS = "extensions"
+
+
+# -- guards ----------------------------------------------------------------------------------
+
+
+@guard("key_materials_complete")
+def key_materials_complete(s: Situation) -> str | None:
+    """Every key material (主要材料) is present."""
+    missing = s.facts.key_materials_missing
+    return f"key materials missing: {', '.join(missing)}" if missing else None
+
+
+@guard("materials_complete")
+def materials_complete(s: Situation) -> str | None:
+    """Every required material, key and tolerable, is present."""
+    missing = (*s.facts.key_materials_missing, *s.facts.tolerable_materials_missing)
+    return f"materials missing: {', '.join(missing)}" if missing else None
+
+
+@guard("tolerance_allowed")
+def tolerance_allowed(s: Situation) -> str | None:
+    """容缺: the matter allows tolerant acceptance for what is missing, and no key material is."""
+    if s.facts.key_materials_missing:
+        return "tolerant acceptance needs every key material present"
+    if not s.facts.tolerance_allowed:
+        return "this matter does not allow tolerant acceptance of the materials missing"
+    return None
+
+
+@guard("commitment_signed")
+def commitment_signed(s: Situation) -> str | None:
+    """The applicant has signed the commitment (承诺书)."""
+    return None if s.flag("commitment_signed") else "the applicant has not signed the commitment"
+
+
+@guard("creditworthy")
+def creditworthy(s: Situation) -> str | None:
+    """No dishonesty record and no earlier broken commitment (the service must affirm it)."""
+    if s.flag("creditworthy"):
+        return None
+    return "the enterprise has a dishonesty record or a broken commitment, or its credit is unknown"
+
+
+@guard("no_outstanding_supplements")
+def no_outstanding_supplements(s: Situation) -> str | None:
+    """No tolerated material is still awaited (no decision or licence before they are in)."""
+    outstanding = s.facts.outstanding_supplements
+    return f"materials still to be supplemented: {', '.join(outstanding)}" if outstanding else None
+
+
+@guard("no_prior_notice")
+def no_prior_notice(s: Situation) -> str | None:
+    """No deficiency notice was issued yet: the notice lists everything, once (一次性告知)."""
+    issued = s.counter(DEFICIENCY_NOTICES)
+    return f"a deficiency notice was already issued ({issued}); only one is allowed" if issued else None
+
+
+@guard("extension_unused")
+def extension_unused(s: Situation) -> str | None:
+    """The decision limit was not extended before (art. 42 allows one extension)."""
+    return "the time limit was already extended once" if s.counter(EXTENSIONS) else None
+
+
+@guard("route_is")
+def route_is(s: Situation, *, route: str) -> str | None:
+    """The application follows ``route`` (standard, tolerant, commitment)."""
+    return None if s.facts.route == route else f"the application is not on the {route} route"
+
+
+@guard("flag")
+def flag(s: Situation, *, name: str) -> str | None:
+    """A flag of the case or of the facts is set."""
+    return None if s.flag(name) else f"{name} is not set"
+
+
+@guard("not_flag")
+def not_flag(s: Situation, *, name: str) -> str | None:
+    return f"{name} is set" if s.flag(name) else None
+
+
+@guard("counter_below")
+def counter_below(s: Situation, *, counter: str, limit: int) -> str | None:
+    value = s.counter(counter)
+    return None if value < limit else f"{counter} is {value}, the limit is {limit}"
+
+
+# -- effects ---------------------------------------------------------------------------------
+
+
+@effect("start_clock")
+def start_clock(ctx: EffectContext, *, working_days: int | None = None) -> None:
+    """Start the statutory clock afresh from today (e.g. acceptance dating from complete corrections)."""
+    ctx.clock = ctx.clock.start(ctx.today, working_days)
+    ctx.notes["clock"] = "started"
+
+
+@effect("pause_clock")
+def pause_clock(ctx: EffectContext) -> None:
+    ctx.clock = ctx.clock.pause(ctx.today)
+    ctx.notes["clock"] = "paused"
+
+
+@effect("resume_clock")
+def resume_clock(ctx: EffectContext) -> None:
+    ctx.clock = ctx.clock.resume(ctx.today)
+    ctx.notes["clock"] = "resumed"
+
+
+@effect("stop_clock")
+def stop_clock(ctx: EffectContext) -> None:
+    ctx.clock = ctx.clock.stop(ctx.today)
+    ctx.notes["clock"] = "stopped"
+
+
+@effect("extend_limit")
+def extend_limit(ctx: EffectContext, *, working_days: int) -> None:
+    """Extend the statutory limit (counted in ``extensions``; see ``extension_unused``)."""
+    ctx.clock = ctx.clock.extend(working_days)
+    ctx.count(EXTENSIONS)
+    ctx.notes["extendedBy"] = working_days
+
+
+@effect("set_flag")
+def set_flag(ctx: EffectContext, *, name: str) -> None:
+    ctx.flags.add(name)
+
+
+@effect("clear_flag")
+def clear_flag(ctx: EffectContext, *, name: str) -> None:
+    ctx.flags.discard(name)
+
+
+@effect("count")
+def count(ctx: EffectContext, *, counter: str) -> None:
+    """Add one to a counter of the case (e.g. deficiency_notices)."""
+    ctx.count(counter)
+
+
+@effect("arm_timer")
+def arm_timer(ctx: EffectContext, *, action: ActionName, working_days: int, key: str) -> None:
+    """A case-wide timer: after ``working_days`` the system takes ``action`` if the case's state
+    then has it (e.g. terminate when tolerated materials were not supplemented in time)."""
+    ctx.arm_timer(key, action, working_days)
+
+
+@effect("cancel_timer")
+def cancel_timer(ctx: EffectContext, *, key: str) -> None:
+    ctx.cancel_keys.append(key)

@@ -1,0 +1,180 @@
+"""Named guards and effects: the only code a process definition can reach.
+
+A guard is ``fn(situation, **params) -> str | None``: None when satisfied, otherwise the
+reason shown to the user. An effect is ``fn(ctx, **params) -> None`` where ``ctx`` is an
+:class:`~govservice.workflow.engine.EffectContext`: pure effects change the case there
+(clock, flags, counters, timers); an *external* effect (``external=True``) has no pure part and
+is carried out by the service, which calls the handler registered under the same name
+(:func:`govservice.services.engine.effect_handler`) inside the transition's transaction.
+
+Parameters are keyword-only, typed, and checked when a definition loads: a file writes them
+in camelCase (``workingDays``) or snake_case, and they are converted with msgspec.
+
+    from govservice.workflow import REGISTRY
+
+    @REGISTRY.guard("inspection_passed")
+    def inspection_passed(s: Situation) -> str | None:
+        return None if s.flag("inspection_passed") else "the on-site inspection has not passed"
+
+    @REGISTRY.effect("issue_licence", external=True)
+    def issue_licence(ctx: EffectContext, *, kind: str = "permit") -> None: ...
+
+A module that registers names must be imported before definitions using them are loaded:
+add it to :data:`PLUGIN_MODULES`; :func:`load_plugins` (called by ``govservice workflows check``
+and by the engine service before it compiles a definition) imports them all.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import msgspec
+
+from govservice.workflow.definition import CallSpec
+
+# Modules that register guards and effects, imported by load_plugins() (the services and the
+# `govservice workflows` commands call it; the pure core never imports them itself).
+PLUGIN_MODULES: list[str] = [
+    "govservice.workflow.builtins",
+    "govservice.services.applications.plugins",
+]
+
+Kind = Literal["guard", "effect"]
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A guard or effect reference with its parameters, converted and checked."""
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        if not self.params:
+            return self.name
+        return f"{self.name}({', '.join(f'{k}={v}' for k, v in self.params.items())})"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    kind: Kind
+    name: str
+    fn: Callable[..., Any]
+    external: bool = False
+
+    @property
+    def doc(self) -> str:
+        return inspect.getdoc(self.fn) or ""
+
+    def parameters(self) -> list[inspect.Parameter]:
+        params = list(inspect.signature(self.fn, eval_str=True).parameters.values())
+        return params[1:]  # the first is the situation / effect context
+
+
+class Registry:
+    """Guards and effects by name. ``Registry(parent=REGISTRY)`` extends the default one."""
+
+    def __init__(self, parent: Registry | None = None) -> None:
+        self._parent = parent
+        self._entries: dict[tuple[Kind, str], Entry] = {}
+
+    def guard(self, name: str) -> Callable[[Callable[..., str | None]], Callable[..., str | None]]:
+        def register(fn: Callable[..., str | None]) -> Callable[..., str | None]:
+            self._add(Entry("guard", name, fn))
+            return fn
+
+        return register
+
+    def effect(
+        self, name: str, *, external: bool = False
+    ) -> Callable[[Callable[..., None]], Callable[..., None]]:
+        def register(fn: Callable[..., None]) -> Callable[..., None]:
+            self._add(Entry("effect", name, fn, external))
+            return fn
+
+        return register
+
+    def _add(self, entry: Entry) -> None:
+        key = (entry.kind, entry.name)
+        existing = self.find(entry.kind, entry.name)
+        if existing is not None and existing.fn is not entry.fn:
+            raise ValueError(
+                f"{entry.kind} {entry.name!r} is already registered ({existing.fn.__qualname__})"
+            )
+        for param in entry.parameters():
+            if param.kind is not inspect.Parameter.KEYWORD_ONLY:
+                raise TypeError(f"{entry.kind} {entry.name!r}: parameter {param.name!r} must be keyword-only")
+        self._entries[key] = entry
+
+    def find(self, kind: Kind, name: str) -> Entry | None:
+        entry = self._entries.get((kind, name))
+        if entry is None and self._parent is not None:
+            return self._parent.find(kind, name)
+        return entry
+
+    def names(self, kind: Kind) -> list[str]:
+        own = {name for k, name in self._entries if k == kind}
+        inherited = set(self._parent.names(kind)) if self._parent else set()
+        return sorted(own | inherited)
+
+    def bind(self, kind: Kind, spec: CallSpec) -> tuple[Call | None, list[str]]:
+        """Resolve ``name`` or ``{name: params}``; returns the call or the problems (one line each)."""
+        if isinstance(spec, str):
+            name, raw = spec, None
+        elif len(spec) == 1:
+            name, raw = next(iter(spec.items()))
+        else:
+            return None, [f"a {kind} is written `name` or `{{name: params}}`, got {spec!r}"]
+        entry = self.find(kind, name)
+        if entry is None:
+            known = ", ".join(self.names(kind)) or "none"
+            return None, [f"unknown {kind} {name!r} (known: {known})"]
+        params = entry.parameters()
+        if raw is None:
+            given: dict[str, Any] = {}
+        elif isinstance(raw, dict):
+            given = {_CAMEL.sub("_", str(key)).lower(): value for key, value in raw.items()}
+        elif len(params) == 1:
+            given = {params[0].name: raw}
+        else:
+            return None, [f"{kind} {name!r} takes {len(params)} parameters; write them as a mapping"]
+        problems: list[str] = []
+        converted: dict[str, Any] = {}
+        by_name = {p.name: p for p in params}
+        for key in given:
+            if key not in by_name:
+                problems.append(
+                    f"{kind} {name!r} has no parameter {key!r} (parameters: {', '.join(by_name) or 'none'})"
+                )
+        for param in params:
+            if param.name not in given:
+                if param.default is inspect.Parameter.empty:
+                    problems.append(f"{kind} {name!r} needs parameter {param.name!r}")
+                continue
+            annotation = Any if param.annotation is inspect.Parameter.empty else param.annotation
+            try:
+                converted[param.name] = msgspec.convert(given[param.name], annotation)
+            except msgspec.ValidationError as exc:
+                problems.append(f"{kind} {name!r} parameter {param.name!r}: {exc}")
+        if problems:
+            return None, problems
+        return Call(name, converted), []
+
+
+REGISTRY = Registry()
+
+_loaded: set[str] = set()
+
+
+def load_plugins() -> None:
+    """Import every module in :data:`PLUGIN_MODULES` (once), so their names are registered."""
+    for module in PLUGIN_MODULES:
+        if module not in _loaded:
+            importlib.import_module(module)
+            _loaded.add(module)

@@ -1,0 +1,135 @@
+"""The audit trail through the HTTP API: reads and changes are chained, tampering is named, and an
+enterprise sees who read its data."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.api.apps_helpers import APPROVAL, ENT_A, ENT_B, get
+from tests.api.rating_helpers import approved, filed
+from tests.conftest import TokenFactory
+
+LONG = 60 * 24 * 3600  # tokens outlive the clock the tests advance
+
+VERIFY = "/api/v1/assessment/audit/verify"
+
+
+@pytest.fixture
+def applicant(auth: TokenFactory) -> dict[str, str]:
+    return auth("applicant", sub="user-a", ent=ENT_A, ttl=LONG)
+
+
+@pytest.fixture
+def clerk(auth: TokenFactory) -> dict[str, str]:
+    return auth("clerk", sub="clerk-1", unit=APPROVAL, ttl=LONG)
+
+
+@pytest.fixture
+def supervisor(auth: TokenFactory) -> dict[str, str]:
+    return auth("supervisor", sub="head-1", unit=APPROVAL, ttl=LONG)
+
+
+@pytest.fixture
+def assessor(auth: TokenFactory) -> dict[str, str]:
+    return auth("assessor", sub="assessor-1")
+
+
+async def test_tampering_with_one_entry_is_named_by_the_verification(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    applicant: dict[str, str],
+    clerk: dict[str, str],
+    supervisor: dict[str, str],
+    assessor: dict[str, str],
+) -> None:
+    app = await approved(client, applicant, clerk, supervisor)
+    await get(client, clerk, app["id"])
+    intact = (await client.get(VERIFY, headers=assessor)).json()
+    assert intact["intact"] is True and intact["entries"] >= 6 and intact["firstBrokenId"] is None
+
+    async with engine.begin() as conn:
+        approval_id = (
+            await conn.execute(text("SELECT id FROM audit_entries WHERE action = 'approve'"))
+        ).scalar_one()
+        # Someone rewrites who decided: the row still looks plausible, its hash no longer matches.
+        await conn.execute(
+            text("UPDATE audit_entries SET actor_sub = 'someone-else' WHERE id = :id"), {"id": approval_id}
+        )
+    report = (await client.get(VERIFY, headers=assessor)).json()
+    assert report["intact"] is False
+    assert report["firstBrokenId"] == approval_id
+    assert report["entries"] == approval_id - 1
+
+
+async def test_deleting_an_entry_breaks_the_chain_there(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    applicant: dict[str, str],
+    clerk: dict[str, str],
+    auth: TokenFactory,
+) -> None:
+    app = await filed(client, applicant)
+    for _ in range(3):
+        await get(client, clerk, app["id"])
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM audit_entries WHERE id = 3"))
+    report = (await client.get(VERIFY, headers=auth("admin"))).json()
+    assert report["intact"] is False and report["firstBrokenId"] == 3
+
+
+async def test_only_assessors_and_admins_verify(
+    client: httpx.AsyncClient, applicant: dict[str, str], clerk: dict[str, str]
+) -> None:
+    assert (await client.get(VERIFY)).status_code == 401
+    assert (await client.get(VERIFY, headers=applicant)).status_code == 403
+    assert (await client.get(VERIFY, headers=clerk)).status_code == 403
+
+
+async def test_concurrent_requests_extend_one_chain(
+    client: httpx.AsyncClient, applicant: dict[str, str], clerk: dict[str, str], assessor: dict[str, str]
+) -> None:
+    app = await filed(client, applicant)
+    before = (await client.get(VERIFY, headers=assessor)).json()["entries"]
+    responses = await asyncio.gather(
+        *(client.get(f"/api/v1/applications/{app['id']}", headers=clerk) for _ in range(12))
+    )
+    assert all(r.status_code == 200 for r in responses)
+    report = (await client.get(VERIFY, headers=assessor)).json()
+    assert report["intact"] is True and report["entries"] == before + 12
+
+
+async def test_an_enterprise_lists_who_read_its_data(
+    client: httpx.AsyncClient, auth: TokenFactory, applicant: dict[str, str], clerk: dict[str, str]
+) -> None:
+    app = await filed(client, applicant)
+    await get(client, applicant, app["id"])  # its own reads are not listed
+    await get(client, clerk, app["id"])
+    assert (await client.get(f"/api/v1/applications/{app['id']}/timeline", headers=clerk)).status_code == 200
+    assert (await client.get(f"/api/v1/applications/{app['id']}/materials", headers=clerk)).status_code == 200
+
+    url = f"/api/v1/enterprises/{ENT_A}/data-access"
+    page = (await client.get(url, headers=applicant)).json()
+    reads = [(i["actorSub"], i["actorRoles"], i["action"], i["subject"]) for i in page["items"]]
+    subject = f"application:{app['id']}"
+    assert reads == [
+        ("clerk-1", ["clerk"], "list_materials", subject),
+        ("clerk-1", ["clerk"], "get_timeline", subject),
+        ("clerk-1", ["clerk"], "get_application", subject),
+    ]
+    assert all(i["at"].startswith("2026-03-02T02:00") and i["unit"] == APPROVAL for i in page["items"])
+
+    first = (await client.get(url + "?limit=2", headers=applicant)).json()
+    assert len(first["items"]) == 2 and first["nextCursor"]
+    rest = (await client.get(url + f"?limit=2&cursor={first['nextCursor']}", headers=applicant)).json()
+    assert [i["action"] for i in rest["items"]] == ["get_application"] and rest["nextCursor"] is None
+
+    other = auth("applicant", sub="user-b", ent=ENT_B)
+    assert (await client.get(url, headers=other)).status_code == 403
+    assert (await client.get(url, headers=clerk)).status_code == 403
+    assert (await client.get(url, headers=auth("admin"))).status_code == 200
+    assert (await client.get(f"/api/v1/enterprises/{ENT_B}/data-access", headers=other)).json()["items"] == []
