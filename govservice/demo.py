@@ -10,6 +10,7 @@ supplement deadline of the other is shown instead of waited for.
 from __future__ import annotations
 
 import argparse
+import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -143,6 +144,7 @@ class Demo:
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     base = args.base_url or f"http://{settings.host}:{settings.port}"
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the demo prints its own steps
     with httpx.Client(base_url=base, timeout=10.0) as http:
         try:
             http.get("/health/live").raise_for_status()

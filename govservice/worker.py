@@ -19,6 +19,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Awaitable, Callable
 
 from govservice.config import Settings
 from govservice.services.engine import EngineService
@@ -37,8 +38,10 @@ async def run_worker(
     interval: float = 1.0,
     batch: int = 50,
     name: str | None = None,
+    after_round: Callable[[], Awaitable[object]] | None = None,
 ) -> None:
-    """Fire due timers until ``stop`` is set; sleeps ``interval`` seconds when nothing is due."""
+    """Fire due timers until ``stop`` is set; sleeps ``interval`` seconds when nothing is due.
+    ``after_round`` runs after a round that fired something (the audit trail records timer steps)."""
     name = name or worker_name()
     log.info("timer worker %s started", name)
     while not stop.is_set():
@@ -47,6 +50,11 @@ async def run_worker(
         except Exception:  # the database is away, say; keep the loop alive
             log.exception("timer worker %s: a round failed", name)
             run = None
+        if run is not None and run.fired and after_round is not None:
+            try:
+                await after_round()
+            except Exception:
+                log.exception("timer worker %s: the after-round hook failed", name)
         if run is not None and run.claimed:
             log.info(
                 "timers: %d fired, %d dropped, %d failed, %d to retry",
@@ -64,21 +72,21 @@ async def run_worker(
 # -- command line ------------------------------------------------------------------------------
 
 
-def _engine_service(settings: Settings):  # type: ignore[no-untyped-def]
-    from govservice.db.engine import make_engine, make_sessionmaker
+def _services(settings: Settings):  # type: ignore[no-untyped-def]
+    """The same services as the app (effect handlers sign licences, so they need the key)."""
+    from govservice.api.app import build_services
+    from govservice.auth import KeyStore
+    from govservice.db.engine import make_engine
     from govservice.domain.clock import SystemClock
-    from govservice.services.context import ServiceContext
 
     engine = make_engine(settings.database_url)
-    ctx = ServiceContext(
-        settings=settings, engine=engine, sessions=make_sessionmaker(engine), clock=SystemClock()
-    )
-    return engine, EngineService(ctx)
+    return engine, build_services(settings, engine, SystemClock(), KeyStore.load_or_create(settings.var_dir))
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     async def main() -> None:
-        engine, service = _engine_service(settings)
+        engine, services = _services(settings)
+        service = services.engine
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -86,12 +94,14 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         try:
             if args.once:
                 run = await service.run_due_timers(worker_name(), limit=args.batch)
+                await services.audit.record_timer_steps()
                 print(
                     f"claimed {run.claimed}: {run.fired} fired, {run.dropped} dropped, {run.failed} failed, "
                     f"{run.retry} to retry"
                 )
             else:
-                await run_worker(service, stop, interval=args.interval, batch=args.batch)
+                await run_worker(service, stop, interval=args.interval, batch=args.batch,
+                                 after_round=services.audit.record_timer_steps)
         finally:
             await service.aclose()
             await engine.dispose()

@@ -33,7 +33,9 @@ def upgrade() -> None:
     sa.Column('detail', sa.JSON(), nullable=False),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries'))
+    sa.Column('source', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries')),
+    sa.UniqueConstraint('source', name=op.f('uq_audit_entries_source'))
     )
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_entries_enterprise_uscc_kind_id'), ['enterprise_uscc', 'kind', 'id'], unique=False)

@@ -98,7 +98,8 @@ def create_app(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         # The embedded default runs the timer worker in-process; production runs `govservice worker`.
         stop = asyncio.Event()
-        worker = asyncio.create_task(run_worker(services.engine, stop)) if settings.run_worker else None
+        worker = (asyncio.create_task(run_worker(services.engine, stop, after_round=services.audit.record_timer_steps))
+                  if settings.run_worker else None)
         try:
             yield
         finally:

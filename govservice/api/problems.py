@@ -136,9 +136,19 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
                             path=request.url.path)
 
 
+def handle_undecodable(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[bytes]:
+    """Litestar decodes multipart text fields as UTF-8 before any handler runs; bytes that are not
+    UTF-8 there (say, a file sent without a filename) are the client's mistake, not ours."""
+    log.warning("undecodable request body on %s %s: %s", request.method, request.url.path, exc.reason)
+    return problem_response(400, "invalid_encoding",
+                            "a text field of the request is not valid UTF-8 (files need a filename)",
+                            path=request.url.path, errors=[FieldError(field="body", message="not UTF-8")])
+
+
 EXCEPTION_HANDLERS = {
     GovServiceError: handle_service_error,
     HTTPException: handle_http_exception,
+    UnicodeDecodeError: handle_undecodable,
     Exception: handle_unexpected,
 }
 

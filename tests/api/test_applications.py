@@ -235,3 +235,24 @@ async def test_uscc_is_checked(client: httpx.AsyncClient, auth: TokenFactory) ->
                                                                 "enterpriseName": "x"}, headers=bad)
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "enterpriseUscc"
+
+
+async def test_denial_and_refusal_carry_reasons_and_remedies(
+        client: httpx.AsyncClient, applicant: dict[str, str], clerk: dict[str, str],
+        supervisor: dict[str, str]) -> None:
+    refused = await _filed(client, applicant)
+    missing = await act(client, clerk, refused["id"], "refuse_acceptance", expect=400)
+    assert missing["errors"][0]["field"] == "reasons"
+    ended = await act(client, clerk, refused["id"], "refuse_acceptance", reasons=["不属于本机关职权范围"])
+    assert ended["outcome"] == "refused"
+    denied = await _filed(client, applicant)
+    await act(client, clerk, denied["id"], "accept")
+    await act(client, clerk, denied["id"], "forward")
+    done = await act(client, supervisor, denied["id"], "deny", reasons=["安全出口数量不符合规范"])
+    assert done["outcome"] == "denied" and done["licenceNumber"] is None
+    timeline = (await client.get(f"/api/v1/applications/{denied['id']}/timeline", headers=applicant)).json()
+    decision = next(n for n in timeline["notices"] if n["kind"] == "decision")
+    assert decision["body"]["reasons"] == ["安全出口数量不符合规范"]
+    assert any("行政复议" in remedy for remedy in decision["body"]["remedies"])
+    # The applicant sees who acted by role only; staff see the person.
+    assert all(e["by"] is None for e in timeline["events"])

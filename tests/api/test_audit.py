@@ -4,13 +4,16 @@ enterprise sees who read its data."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.api.apps_helpers import APPROVAL, ENT_A, ENT_B, get
+from govservice.domain.clock import ManualClock
+from tests.api.apps_helpers import APPROVAL, ENT_A, ENT_B, get, run_timers
 from tests.api.rating_helpers import approved, filed
 from tests.conftest import TokenFactory
 
@@ -133,3 +136,35 @@ async def test_an_enterprise_lists_who_read_its_data(
     assert (await client.get(url, headers=clerk)).status_code == 403
     assert (await client.get(url, headers=auth("admin"))).status_code == 200
     assert (await client.get(f"/api/v1/enterprises/{ENT_B}/data-access", headers=other)).json()["items"] == []
+
+
+async def test_steps_a_timer_took_are_recorded_once(
+    client: httpx.AsyncClient,
+    app: Any,
+    clock: ManualClock,
+    engine: AsyncEngine,
+    applicant: dict[str, str],
+    assessor: dict[str, str],
+) -> None:
+    filed_app = await filed(client, applicant)
+    other_app = await filed(client, applicant)
+    clock.advance(timedelta(days=8))  # past the 5 working days for the acceptance review
+    await run_timers(app)
+    assert await app.state.services.audit.record_timer_steps() == 2
+    assert await app.state.services.audit.record_timer_steps() == 0  # never twice
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT action, actor_sub, subject, enterprise_uscc FROM audit_entries"
+                    " WHERE source IS NOT NULL ORDER BY id"
+                )
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("deem_accepted", "system:timer", f"application:{filed_app['id']}", ENT_A),
+        ("deem_accepted", "system:timer", f"application:{other_app['id']}", ENT_A),
+    ]
+    report = await client.get(VERIFY, headers=assessor)
+    assert report.status_code == 200, report.text
+    assert report.json()["intact"] is True

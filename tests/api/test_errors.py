@@ -157,3 +157,13 @@ async def test_unexpected_exception_in_a_service_is_a_bare_500(
     response = await client.get("/api/v1/matters")
     assert_problem(response, 500, "internal_error")
     assert "KeyError" not in response.text
+
+
+async def test_binary_in_a_multipart_text_field_is_a_400_not_a_500(client, auth) -> None:  # noqa: ANN001
+    headers = {**auth("applicant", sub="u", ent="91350100M000100Y43"),
+               "Content-Type": "multipart/form-data; boundary=b0undary"}
+    body = (b"--b0undary\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n\x89PNG\xfd\xfe\r\n"
+            b"--b0undary--\r\n")
+    response = await client.post("/api/v1/applications/1/materials", content=body, headers=headers)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_encoding"

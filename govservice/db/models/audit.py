@@ -32,6 +32,9 @@ class AuditEntryRow(Base):
     enterprise_uscc: Mapped[str | None] = mapped_column(String(18), nullable=True)
     subject: Mapped[str] = mapped_column(String(64))  # e.g. application:12, work_order:3
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # What the entry was copied from, when it was (e.g. ``event:<case>:<seq>`` for a step a timer
+    # took): unique, so following the engine's events never records one twice.
+    source: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

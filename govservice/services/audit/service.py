@@ -16,18 +16,29 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import select, update
+from sqlalchemy import String, cast, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govservice.db.models import AuditEntryRow, AuditHeadRow
+from govservice.db.models import (
+    ApplicationRow,
+    AuditEntryRow,
+    AuditHeadRow,
+    RatingRow,
+    WorkflowCaseRow,
+    WorkflowEventRow,
+    WorkOrderRow,
+)
 from govservice.domain.actor import Actor, Role
 from govservice.errors import BadRequest, Forbidden
 from govservice.services.audit.chain import GENESIS, entry_hash
 from govservice.services.context import ServiceContext
 
 HEAD_ID = 1
+TIMER_ACTOR = "system:timer"  # how the engine signs the steps its timers take
+EVENTS, CASES, APPS = WorkflowEventRow, WorkflowCaseRow, ApplicationRow
+ORDERS, RATINGS = WorkOrderRow, RatingRow
 VERIFY_BATCH = 2000
 
 
@@ -80,6 +91,7 @@ def _hashed_fields(row: AuditEntryRow) -> dict[str, Any]:
         "enterprise": row.enterprise_uscc,
         "subject": row.subject,
         "detail": row.detail,
+        "source": row.source,
     }
 
 
@@ -116,19 +128,24 @@ class AuditLog:
         enterprise: str | None,
         unit: str | None,
         detail: Mapping[str, Any] | None,
+        *,
+        source: str | None = None,
+        at: datetime | None = None,
+        system: str = "system",
     ) -> int:
         head = await self._lock_head(session)
         row = AuditEntryRow(
             id=head.last_id + 1,
-            at=self._ctx.clock.now(),
+            at=at or self._ctx.clock.now(),
             kind=str(kind),
             action=action[:64],
-            actor_sub=(actor.sub if actor else "system")[:255],
+            actor_sub=(actor.sub if actor else system)[:255],
             actor_roles=",".join(sorted(r.value for r in actor.roles)) if actor else "",
             unit=(actor.unit if actor and actor.unit else unit),
             enterprise_uscc=enterprise,
             subject=subject[:64],
             detail=dict(detail or {}),
+            source=source,
             prev_hash=head.last_hash,
             hash="",
         )
@@ -140,17 +157,94 @@ class AuditLog:
         )
         return row.id
 
+    async def record_timer_steps(self, limit: int = 500) -> int:
+        """Append an entry for each step a timer took (deemed acceptance, a work order marked
+        overdue, ...) that is not in the trail yet; returns how many. People's steps are recorded by
+        the services that take them; timer steps run in the worker, which calls this after a round.
+        Idempotent and safe to run from several workers: it reads under the chain-head lock, and
+        each entry's ``source`` is unique."""
+        source = literal("event:") + cast(EVENTS.case_id, String) + literal(":") + cast(EVENTS.seq, String)
+        async with self._lock, self._ctx.sessions() as session, session.begin():
+            await self._lock_head(session)
+            steps = (
+                await session.execute(
+                    select(
+                        EVENTS.case_id,
+                        EVENTS.seq,
+                        EVENTS.action,
+                        EVENTS.from_state,
+                        EVENTS.to_state,
+                        EVENTS.at,
+                        CASES.subject_kind,
+                        APPS.id,
+                        APPS.enterprise_uscc,
+                        APPS.unit,
+                        ORDERS.id,
+                        ORDERS.unit,
+                        RATINGS.enterprise_uscc,
+                    )
+                    .join(CASES, CASES.id == EVENTS.case_id)
+                    .outerjoin(APPS, APPS.case_id == EVENTS.case_id)
+                    .outerjoin(ORDERS, ORDERS.case_id == EVENTS.case_id)
+                    .outerjoin(RATINGS, RATINGS.id == ORDERS.rating_id)
+                    .outerjoin(AuditEntryRow, AuditEntryRow.source == source)
+                    .where(EVENTS.actor_sub == TIMER_ACTOR, AuditEntryRow.id.is_(None))
+                    .order_by(EVENTS.at, EVENTS.case_id, EVENTS.seq)
+                    .limit(limit)
+                )
+            ).all()
+            for (
+                case_id,
+                seq,
+                action,
+                from_state,
+                to_state,
+                at,
+                kind,
+                app_id,
+                app_ent,
+                app_unit,
+                order_id,
+                order_unit,
+                order_ent,
+            ) in steps:
+                if app_id is not None:
+                    subject, enterprise, unit = f"application:{app_id}", app_ent, app_unit
+                elif order_id is not None:
+                    subject, enterprise, unit = f"work_order:{order_id}", order_ent, order_unit
+                else:
+                    subject, enterprise, unit = f"{kind}_case:{case_id}", None, None
+                await self._append(
+                    session,
+                    None,
+                    Kind.CHANGE,
+                    action,
+                    subject,
+                    enterprise,
+                    unit,
+                    {"from": from_state, "to": to_state},
+                    source=f"event:{case_id}:{seq}",
+                    at=at,
+                    system=TIMER_ACTOR,
+                )
+        return len(steps)
+
     async def _lock_head(self, session: AsyncSession) -> AuditHeadRow:
-        query = select(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID).with_for_update()
+        # populate_existing: the head was updated by a statement, not through this session's object.
+        query = (
+            select(AuditHeadRow)
+            .where(AuditHeadRow.id == HEAD_ID)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         head = await session.scalar(query)
         if head is None:
             values = {"id": HEAD_ID, "last_id": 0, "last_hash": GENESIS}
             postgres = session.bind.dialect.name == "postgresql"
             stmt = (pg_insert if postgres else sqlite_insert)(AuditHeadRow).values(**values)
             await session.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
-            head = await session.scalar(query.execution_options(populate_existing=True))
+            head = await session.scalar(query)
         assert head is not None
-        await session.refresh(head)
         return head
 
     # -- verifying -------------------------------------------------------------------------------

@@ -1,0 +1,127 @@
+"""Complete applications per second through the HTTP API: create → upload → file → accept →
+forward → approve (the licence is signed and stored in that step) → verify the licence.
+
+    .venv/bin/python bench/lifecycle.py                          # SQLite and PostgreSQL, 1 and 16 clients
+    .venv/bin/python bench/lifecycle.py --store sqlite --cases 200
+
+A real server (`govservice serve`'s ASGI server, granian) runs in its own process on a
+throwaway var dir; the clients are asyncio httpx clients in this process, each walking its own
+cases one after another. Prints applications/s and the median latency of each step. Loopback only.
+PostgreSQL: a database `govservice_bench_lifecycle` is dropped and created on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_catalogue import prepare, running_server  # noqa: E402
+
+from govservice.auth import KeyStore, mint_token  # noqa: E402
+from govservice.domain.clock import SystemClock  # noqa: E402
+
+PDF = b"%PDF-1.7\n% bench\n%%EOF\n"
+ENT = "91350100M000100Y43"
+PG_DB = "govservice_bench_lifecycle"
+STEPS = ("create", "upload", "file", "accept", "forward", "approve", "verify")
+
+
+def _token(keys: KeyStore, role: str, **claims: str) -> dict[str, str]:
+    token = mint_token(keys, issuer="govservice", audience="govservice", sub=f"bench-{role}", roles=[role],
+                       now=SystemClock().now(), ttl_seconds=3600, **claims)  # type: ignore[arg-type]
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _one_case(http: httpx.AsyncClient, tokens: dict[str, dict[str, str]],
+                    latencies: dict[str, list[float]]) -> None:
+    async def timed(step: str, method: str, url: str, headers: dict[str, str], **kwargs: object) -> dict:
+        start = time.perf_counter()
+        response = await http.request(method, url, headers=headers, **kwargs)  # type: ignore[arg-type]
+        latencies[step].append(time.perf_counter() - start)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{step}: {response.status_code} {response.text[:300]}")
+        return response.json()  # type: ignore[no-any-return]
+
+    applicant, clerk, head = tokens["applicant"], tokens["clerk"], tokens["supervisor"]
+    app = await timed("create", "POST", "/api/v1/applications", applicant,
+                      json={"matterCode": "FR-PGP-OPENING", "enterpriseName": "bench", "route": "standard"})
+    base = f"/api/v1/applications/{app['id']}"
+    for material in app["materials"]:
+        await timed("upload", "POST", f"{base}/materials", applicant, data={"material": material["code"]},
+                    files={"file": ("doc.pdf", PDF, "application/pdf")})
+    await timed("file", "POST", f"{base}/actions/file", applicant, json={})
+    await timed("accept", "POST", f"{base}/actions/accept", clerk, json={})
+    await timed("forward", "POST", f"{base}/actions/forward", clerk, json={})
+    done = await timed("approve", "POST", f"{base}/actions/approve", head, json={})
+    await timed("verify", "GET", f"/api/v1/licences/{done['licenceNumber']}", {})
+
+
+async def _drive(base: str, keys: KeyStore, clients: int, cases: int) -> tuple[float, dict[str, list[float]]]:
+    tokens = {"applicant": _token(keys, "applicant", ent=ENT), "clerk": _token(keys, "clerk", unit="FR-APPROVAL"),
+              "supervisor": _token(keys, "supervisor", unit="FR-APPROVAL")}
+    latencies: dict[str, list[float]] = defaultdict(list)
+    per_client = [cases // clients + (1 if i < cases % clients else 0) for i in range(clients)]
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=60.0, limits=limits) as http:
+        await _one_case(http, tokens, defaultdict(list))  # warm-up: caches, prepared statements
+
+        async def worker(n: int) -> None:
+            for _ in range(n):
+                await _one_case(http, tokens, latencies)
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(n) for n in per_client))
+        elapsed = time.perf_counter() - start
+    return cases / elapsed, latencies
+
+
+def _pg_url() -> str:
+    admin = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-q", "-c"]
+    subprocess.run([*admin, f"DROP DATABASE IF EXISTS {PG_DB}"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([*admin, f"CREATE DATABASE {PG_DB}"], check=True, stdout=subprocess.DEVNULL)
+    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DB}"
+
+
+def run(store: str, clients_list: list[int], cases: int) -> None:
+    with tempfile.TemporaryDirectory() as var:
+        env = {**os.environ, "GOVSERVICE_VAR_DIR": var, "GOVSERVICE_LOG_LEVEL": "WARNING",
+               "GOVSERVICE_RUN_WORKER": "false"}
+        if store == "postgresql":
+            env["GOVSERVICE_DATABASE_URL"] = _pg_url()
+        else:
+            env.pop("GOVSERVICE_DATABASE_URL", None)
+        prepare(env)
+        keys = KeyStore.load_or_create(Path(var))
+        with running_server("serve", env) as base:
+            for clients in clients_list:
+                rate, latencies = asyncio.run(_drive(base, keys, clients, cases))
+                medians = "  ".join(f"{step} {statistics.median(latencies[step]) * 1000:.1f}"
+                                    for step in STEPS if latencies[step])
+                print(f"store={store:<10} clients={clients:<3} applications/s={rate:7.1f}   "
+                      f"median ms per step: {medians}", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--store", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 16])
+    parser.add_argument("--cases", type=int, default=200, help="complete applications per measurement")
+    args = parser.parse_args()
+    for store in (["sqlite", "postgresql"] if args.store == "both" else [args.store]):
+        run(store, args.clients, args.cases)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
