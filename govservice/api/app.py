@@ -17,6 +17,12 @@ from govservice import __version__
 from govservice.api.controllers.applications import ApplicationController
 from govservice.api.controllers.audit import AuditController
 from govservice.api.controllers.board import BoardController
+from govservice.api.controllers.enforcement import (
+    EnforcementStatisticsController,
+    InspectionController,
+    ViolationController,
+    WaiverRuleController,
+)
 from govservice.api.controllers.enterprises import EnterpriseController
 from govservice.api.controllers.licences import LicenceController
 from govservice.api.controllers.matters import MatterController
@@ -38,6 +44,7 @@ from govservice.services.audit import AuditLog
 from govservice.services.board import BoardService
 from govservice.services.catalogue import CatalogueService
 from govservice.services.context import ServiceContext
+from govservice.services.enforcement import EnforcementCases, EnforcementService
 from govservice.services.engine import EngineService
 from govservice.services.enterprises import EnterpriseService
 from govservice.services.idempotency import IdempotencyService
@@ -60,6 +67,8 @@ class Services:
     work_orders: WorkOrderService
     ratings: RatingService
     board: BoardService
+    enforcement: EnforcementService
+    enforcement_cases: EnforcementCases
 
 
 def build_services(settings: Settings, engine: AsyncEngine, clock: Clock, keys: KeyStore | None = None) -> Services:
@@ -70,11 +79,13 @@ def build_services(settings: Settings, engine: AsyncEngine, clock: Clock, keys: 
     workflow = EngineService(ctx)
     audit = AuditLog(ctx)
     work_orders = WorkOrderService(ctx, workflow, audit)
+    enforcement = EnforcementService(ctx)
     return Services(
         ctx=ctx, catalogue=catalogue, idempotency=IdempotencyService(ctx), engine=workflow,
         applications=ApplicationService(ctx, workflow, catalogue, files, audit), licences=LicenceService(ctx),
         enterprises=EnterpriseService(ctx), audit=audit, work_orders=work_orders,
         ratings=RatingService(ctx, work_orders, audit), board=BoardService(ctx, workflow),
+        enforcement=enforcement, enforcement_cases=EnforcementCases(ctx, workflow, enforcement),
     )
 
 
@@ -116,7 +127,8 @@ def create_app(
     app = Litestar(
         route_handlers=[SystemController, MatterController, ApplicationController, LicenceController,
                         EnterpriseController, EvaluationController, WorkOrderController, AuditController,
-                        BoardController,
+                        BoardController, WaiverRuleController, InspectionController, ViolationController,
+                        EnforcementStatisticsController,
                         assets_router()],
         dependencies={
             "catalogue": provide(services.catalogue),
@@ -127,6 +139,8 @@ def create_app(
             "ratings": provide(services.ratings),
             "work_orders": provide(services.work_orders),
             "board": provide(services.board),
+            "enforcement": provide(services.enforcement),
+            "cases": provide(services.enforcement_cases),
         },
         middleware=[BearerAuthentication, IdempotencyMiddleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

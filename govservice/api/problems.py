@@ -145,10 +145,19 @@ def handle_undecodable(request: Request[Any, Any, Any], exc: UnicodeDecodeError)
                             path=request.url.path, errors=[FieldError(field="body", message="not UTF-8")])
 
 
+def handle_overflow(request: Request[Any, Any, Any], exc: OverflowError) -> Response[bytes]:
+    """Dates and numbers at the far edge of their range (year 1, 10**30) overflow date arithmetic;
+    only a request can bring such values in, so it is answered as the client's mistake."""
+    log.warning("value out of range on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(400, "value_out_of_range", "a date or number in the request is out of range",
+                            path=request.url.path, errors=[FieldError(field="query", message=str(exc))])
+
+
 EXCEPTION_HANDLERS = {
     GovServiceError: handle_service_error,
     HTTPException: handle_http_exception,
     UnicodeDecodeError: handle_undecodable,
+    OverflowError: handle_overflow,
     Exception: handle_unexpected,
 }
 

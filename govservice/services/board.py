@@ -80,6 +80,11 @@ class BoardService:
         today = self._engine.today()
         end = end or today
         start = start or date(end.year, 1, 1)
+        if start.year < 2000 or end.year > 2100:
+            raise BadRequest(
+                "the period must lie between the years 2000 and 2100", code="invalid_period",
+                errors=[{"field": "from" if start.year < 2000 else "to", "message": "out of range"}],
+            )
         if start > end or (end - start).days > MAX_PERIOD_DAYS:
             raise BadRequest(
                 "the period runs from `from` to `to`, at most three years",

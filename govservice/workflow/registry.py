@@ -42,6 +42,7 @@ from govservice.workflow.definition import CallSpec
 PLUGIN_MODULES: list[str] = [
     "govservice.workflow.builtins",
     "govservice.services.applications.plugins",
+    "govservice.services.enforcement.plugins",
 ]
 
 Kind = Literal["guard", "effect"]

@@ -83,3 +83,8 @@ async def test_board_filters_by_unit_and_period(
     wrong = await client.get(BOARD, params={"from": "2026-04-30", "to": "2026-04-01"})
     assert wrong.status_code == 400 and wrong.json()["code"] == "invalid_period"
     assert (await client.get(BOARD, params={"from": "yesterday"})).status_code == 400
+
+
+async def test_a_period_out_of_range_is_a_400(client) -> None:  # noqa: ANN001
+    response = await client.get("/api/v1/public/board?from=0001-01-01&to=0003-01-02")
+    assert response.status_code == 400 and response.json()["code"] == "invalid_period"

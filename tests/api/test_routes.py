@@ -130,6 +130,10 @@ async def test_failed_post_check_twice_revokes_the_licence(client: httpx.AsyncCl
     granted = await _commitment_permit(client, applicant, auth)
     inspector = auth("inspector", sub="insp-1", unit="FR-APPROVAL")
     await act(client, inspector, granted["id"], "fail_post_check", comment="二层疏散通道被占用")
+    timeline = (await client.get(f"/api/v1/applications/{granted['id']}/timeline", headers=applicant)).json()
+    order = next(n for n in timeline["notices"] if n["kind"] == "rectification_order")
+    assert order["body"]["correctBy"] == "2026-03-16" and order["body"]["recheckDueOn"] == "2026-03-19"
+    assert any(d["action"] == "recheck_overdue" and d["dueAt"].startswith("2026-03-19") for d in timeline["deadlines"])
     revoked = await act(client, inspector, granted["id"], "fail_recheck", comment="仍未整改")
     assert revoked["outcome"] == "revoked"
     licence = (await client.get(f"/api/v1/licences/{granted['licenceNumber']}")).json()

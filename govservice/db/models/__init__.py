@@ -3,6 +3,7 @@
 from govservice.db.models.applications import ApplicationRow, LicenceRow, MaterialRow, NoticeRow, VisitRow
 from govservice.db.models.audit import AuditEntryRow, AuditHeadRow
 from govservice.db.models.catalogue import MatterVersionRow
+from govservice.db.models.enforcement import FindingRow, InspectionRow, ViolationRow
 from govservice.db.models.enterprises import CreditEventRow, EnterpriseRow
 from govservice.db.models.idempotency import IdempotencyRecord
 from govservice.db.models.ratings import CallbackRow, RatingRow, WorkOrderRow
@@ -21,12 +22,15 @@ __all__ = [
     "CallbackRow",
     "CreditEventRow",
     "EnterpriseRow",
+    "FindingRow",
     "IdempotencyRecord",
+    "InspectionRow",
     "LicenceRow",
     "MaterialRow",
     "MatterVersionRow",
     "NoticeRow",
     "RatingRow",
+    "ViolationRow",
     "VisitRow",
     "WorkflowCalendarRow",
     "WorkflowCaseRow",

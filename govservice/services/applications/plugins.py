@@ -109,6 +109,11 @@ def supplements_delivered(s: Situation) -> str | None:
     return f"materials still to be supplemented: {', '.join(outstanding)}"
 
 
+@REGISTRY.effect("issue_rectification_order", external=True)
+def issue_rectification_order(ctx: EffectContext, *, working_days: int, recheck_within: int) -> None:
+    """责令限期改正: correct within ``working_days``; the re-check is due ``recheck_within`` WD after."""
+
+
 def _external(name: str) -> None:
     REGISTRY.effect(name, external=True)(_no_pure_part)
 
@@ -210,6 +215,19 @@ async def open_supplement_window(run: EffectRun) -> None:
         },
         due_on=due,
     )
+
+
+@effect_handler("issue_rectification_order")
+async def rectification_order(run: EffectRun) -> None:
+    app = await _app(run)
+    deadline = run.calendar.add_working_days(run.today, int(run.params["working_days"]))
+    recheck = run.calendar.add_working_days(deadline, int(run.params["recheck_within"]))
+    records.add_notice(run, app, "rectification_order", {
+        "findings": _payload(run).get("comment"), "correctBy": deadline.isoformat(),
+        "recheckDueOn": recheck.isoformat(),
+        "consequence": "复查仍不符合承诺的，撤销许可并依法立案查处 / if the re-check fails, the permit is revoked "
+                       "and a penalty case opens",
+        "legalBasis": "《中华人民共和国消防法》第五十八条"}, due_on=deadline)
 
 
 @effect_handler("close_supplement_window")

@@ -1,0 +1,54 @@
+"""What inspectors send: an inspection with its findings."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+import msgspec
+
+from govservice.domain.enforcement import HarmLevel
+
+Sub = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+EvidenceRef = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+class _In(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, rename="camel"):
+    pass
+
+
+class MeasurementIn(_In):
+    quantity: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    value: Decimal  # a count or a share 0..1, as the type's quantity declares; never negative
+    floor: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] | None = None
+
+
+class FindingIn(_In):
+    violation_type: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    harm_level: HarmLevel
+    measurements: Annotated[list[MeasurementIn], msgspec.Meta(max_length=100)] = msgspec.field(
+        default_factory=list
+    )
+    committed_on: date | None = None  # default: the inspection date
+    harmful_consequence: bool = False
+    life_or_health_endangered: bool = False
+    evidence: Annotated[list[EvidenceRef], msgspec.Meta(max_length=50)] = msgspec.field(default_factory=list)
+
+
+class InspectionIn(_In):
+    """Two officers inspect (the caller is one of them). Evidence: references to photos or
+    files kept by the department (file numbers), as text."""
+
+    uscc: Annotated[str, msgspec.Meta(min_length=18, max_length=18)]
+    unit_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    address: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    inspected_on: date
+    officers: Annotated[list[Sub], msgspec.Meta(min_length=2, max_length=2)]
+    findings: Annotated[list[FindingIn], msgspec.Meta(max_length=50)] = msgspec.field(default_factory=list)
+    evidence: Annotated[list[EvidenceRef], msgspec.Meta(max_length=50)] = msgspec.field(default_factory=list)
+
+
+class RecheckIn(_In):
+    comment: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    corrected_on: date | None = None  # the re-check's finding of when the correction was made

@@ -1,0 +1,91 @@
+"""What the enforcement API shows: inspections, violation cases, statistics."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+
+class MeasurementView(msgspec.Struct, kw_only=True, frozen=True, rename="camel"):
+    quantity: str
+    value: Decimal
+    floor: str | None = None
+
+
+class FindingView(msgspec.Struct, kw_only=True, frozen=True, rename="camel"):
+    id: int
+    violation_id: int | None
+    violation_type: str
+    committed_on: date
+    harm_level: str
+    measurements: list[MeasurementView]
+    harmful_consequence: bool
+    life_or_health_endangered: bool
+    evidence: list[str]
+
+
+class InspectionView(msgspec.Struct, kw_only=True, frozen=True, rename="camel"):
+    id: int
+    uscc: str
+    unit_name: str
+    address: str
+    inspected_on: date
+    officers: list[str]
+    department_unit: str | None
+    recorded_by: str
+    evidence: list[str]
+    findings: list[FindingView]
+    created_at: datetime
+
+
+class ViolationView(msgspec.Struct, kw_only=True, frozen=True, rename="camel"):
+    """A violation case. ``evaluation`` is the stored waiver evaluation: every condition with
+    met/not met and its evidence, and the rule version that produced it."""
+
+    id: int
+    inspection_id: int
+    finding_id: int
+    uscc: str
+    violation_type: str
+    state: str
+    outcome: str | None
+    version: int
+    order_served_on: date | None
+    correct_by: date | None
+    recheck_due_on: date | None
+    corrected: bool | None
+    corrected_on: date | None
+    evaluation: dict[str, Any] | None
+    rule_version: str | None
+    eligible: bool | None
+    decision: str | None
+    fine_yuan: int | None
+    fine_spared_yuan: int | None
+    education: dict[str, Any] | None
+    decided_on: date | None
+    countersigned_by: str | None
+
+
+class StatisticsRow(msgspec.Struct, kw_only=True, frozen=True, rename="camel"):
+    period: str  # YYYY-MM of the decision
+    unit: str | None
+    waivers: int
+    enterprises_spared: int
+    fines_spared_yuan: int
+    penalties: int
+    penalties_yuan: int
+
+
+class Statistics(msgspec.Struct, kw_only=True, frozen=True, rename="camel"):
+    from_date: date | None = msgspec.field(name="from")
+    to_date: date | None = msgspec.field(name="to")
+    unit: str | None
+    waivers: int
+    enterprises_spared: int
+    fines_spared_yuan: int
+    penalties: int
+    penalties_yuan: int
+    rows: list[StatisticsRow]
