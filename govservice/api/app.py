@@ -24,6 +24,7 @@ from govservice.api.controllers.enforcement import (
     WaiverRuleController,
 )
 from govservice.api.controllers.enterprises import EnterpriseController
+from govservice.api.controllers.evidence import EvidenceController
 from govservice.api.controllers.licences import LicenceController
 from govservice.api.controllers.matters import MatterController
 from govservice.api.controllers.ratings import EvaluationController, WorkOrderController
@@ -45,6 +46,7 @@ from govservice.services.board import BoardService
 from govservice.services.catalogue import CatalogueService
 from govservice.services.context import ServiceContext
 from govservice.services.enforcement import EnforcementCases, EnforcementService
+from govservice.services.enforcement.evidence import EvidenceService
 from govservice.services.engine import EngineService
 from govservice.services.enterprises import EnterpriseService
 from govservice.services.idempotency import IdempotencyService
@@ -69,6 +71,7 @@ class Services:
     board: BoardService
     enforcement: EnforcementService
     enforcement_cases: EnforcementCases
+    evidence: EvidenceService
 
 
 def build_services(settings: Settings, engine: AsyncEngine, clock: Clock, keys: KeyStore | None = None) -> Services:
@@ -86,6 +89,7 @@ def build_services(settings: Settings, engine: AsyncEngine, clock: Clock, keys: 
         enterprises=EnterpriseService(ctx), audit=audit, work_orders=work_orders,
         ratings=RatingService(ctx, work_orders, audit), board=BoardService(ctx, workflow),
         enforcement=enforcement, enforcement_cases=EnforcementCases(ctx, workflow, enforcement),
+        evidence=EvidenceService(ctx),
     )
 
 
@@ -125,7 +129,7 @@ def create_app(
         return Provide(lambda: value, sync_to_thread=False)
 
     app = Litestar(
-        route_handlers=[SystemController, MatterController, ApplicationController, LicenceController,
+        route_handlers=[EvidenceController, SystemController, MatterController, ApplicationController, LicenceController,
                         EnterpriseController, EvaluationController, WorkOrderController, AuditController,
                         BoardController, WaiverRuleController, InspectionController, ViolationController,
                         EnforcementStatisticsController,
@@ -141,6 +145,7 @@ def create_app(
             "board": provide(services.board),
             "enforcement": provide(services.enforcement),
             "cases": provide(services.enforcement_cases),
+            "evidence": provide(services.evidence),
         },
         middleware=[BearerAuthentication, IdempotencyMiddleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

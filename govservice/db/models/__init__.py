@@ -3,7 +3,7 @@
 from govservice.db.models.applications import ApplicationRow, LicenceRow, MaterialRow, NoticeRow, VisitRow
 from govservice.db.models.audit import AuditEntryRow, AuditHeadRow
 from govservice.db.models.catalogue import MatterVersionRow
-from govservice.db.models.enforcement import FindingRow, InspectionRow, ViolationRow
+from govservice.db.models.enforcement import EvidenceRow, FindingRow, InspectionRow, ViolationRow
 from govservice.db.models.enterprises import CreditEventRow, EnterpriseRow
 from govservice.db.models.idempotency import IdempotencyRecord
 from govservice.db.models.ratings import CallbackRow, RatingRow, WorkOrderRow
@@ -22,6 +22,7 @@ __all__ = [
     "CallbackRow",
     "CreditEventRow",
     "EnterpriseRow",
+    "EvidenceRow",
     "FindingRow",
     "IdempotencyRecord",
     "InspectionRow",

@@ -82,3 +82,20 @@ class ViolationRow(Base):
     decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     countersigned_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class EvidenceRow(Base):
+    """A photo or document an inspecting officer attached to an inspection, content-addressed."""
+
+    __tablename__ = "inspection_evidence"
+    __table_args__ = (Index(None, "inspection_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), type_=BigId)
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    file_format: Mapped[str] = mapped_column(String(8))
+    size: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    uploaded_by: Mapped[str] = mapped_column(String(255))

@@ -1,0 +1,88 @@
+"""Evidence files of an inspection (photos, scanned records): added by its officers, stored
+content-addressed, their SHA-256 kept so a file cannot be swapped without it showing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+from sqlalchemy import select
+
+from govservice.db.models import EvidenceRow, InspectionRow
+from govservice.domain.actor import Actor, Role
+from govservice.domain.catalogue import FileFormat
+from govservice.errors import Forbidden, NotFound, RuleViolation
+from govservice.services.applications.uploads import detect_format
+from govservice.services.context import ServiceContext
+
+ALLOWED = (FileFormat.JPG, FileFormat.PNG, FileFormat.PDF)
+MAX_BYTES = 20 * 1024 * 1024
+MEDIA_TYPES = {FileFormat.JPG: "image/jpeg", FileFormat.PNG: "image/png", FileFormat.PDF: "application/pdf"}
+
+
+class EvidenceView(msgspec.Struct, kw_only=True, rename="camel"):
+    id: int
+    inspection_id: int
+    sha256: str
+    filename: str
+    file_format: str
+    size: int
+    note: str | None
+    uploaded_at: datetime
+    uploaded_by: str
+
+
+def _view(row: EvidenceRow) -> EvidenceView:
+    return EvidenceView(id=row.id, inspection_id=row.inspection_id, sha256=row.sha256, filename=row.filename,
+                        file_format=row.file_format, size=row.size, note=row.note, uploaded_at=row.uploaded_at,
+                        uploaded_by=row.uploaded_by)
+
+
+class EvidenceService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    async def _inspection(self, inspection_id: int) -> InspectionRow:
+        async with self._ctx.sessions() as session:
+            row = await session.get(InspectionRow, inspection_id)
+        if row is None:
+            raise NotFound(f"inspection {inspection_id} does not exist", code="inspection_not_found")
+        return row
+
+    async def add(self, actor: Actor, inspection_id: int, *, filename: str, content: bytes,
+                  note: str | None) -> EvidenceView:
+        inspection = await self._inspection(inspection_id)
+        if not actor.has(Role.INSPECTOR) or actor.sub not in (inspection.officer_a, inspection.officer_b):
+            raise Forbidden("evidence is added by the inspection's own officers", code="not_an_inspecting_officer")
+        if not content:
+            raise RuleViolation("the file is empty", code="empty_file")
+        if len(content) > MAX_BYTES:
+            raise RuleViolation(f"evidence files are at most {MAX_BYTES} bytes", code="file_too_large")
+        detected = detect_format(content)
+        if detected not in ALLOWED:
+            raise RuleViolation("evidence must be a JPG or PNG photo or a PDF document",
+                                code="file_type_not_allowed")
+        assert self._ctx.files is not None
+        digest = await self._ctx.files.put(content)
+        async with self._ctx.sessions() as session, session.begin():
+            row = EvidenceRow(inspection_id=inspection.id, sha256=digest, filename=filename[:255],
+                              file_format=detected.value, size=len(content), note=note,
+                              uploaded_at=self._ctx.clock.now(), uploaded_by=actor.sub)
+            session.add(row)
+            await session.flush()
+            return _view(row)
+
+    async def list(self, inspection_id: int) -> list[EvidenceView]:
+        await self._inspection(inspection_id)
+        async with self._ctx.sessions() as session:
+            rows = await session.scalars(
+                select(EvidenceRow).where(EvidenceRow.inspection_id == inspection_id).order_by(EvidenceRow.id))
+            return [_view(r) for r in rows]
+
+    async def content(self, inspection_id: int, evidence_id: int) -> tuple[bytes, str]:
+        async with self._ctx.sessions() as session:
+            row = await session.get(EvidenceRow, evidence_id)
+        if row is None or row.inspection_id != inspection_id:
+            raise NotFound(f"inspection {inspection_id} has no evidence {evidence_id}", code="evidence_not_found")
+        assert self._ctx.files is not None
+        return await self._ctx.files.get(row.sha256), MEDIA_TYPES[FileFormat(row.file_format)]

@@ -1,0 +1,44 @@
+"""Evidence files of an inspection: its officers attach photos and documents; staff read them."""
+
+from __future__ import annotations
+
+import hashlib
+
+import httpx
+
+from tests.api.apps_helpers import ENT_A, PDF, PNG
+from tests.api.test_enforcement import _inspect
+from tests.conftest import TokenFactory
+
+JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+async def test_officers_attach_evidence_and_staff_read_it(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+    officer = auth("inspector", sub="insp-1", unit="CD-JJ")
+    inspection = await _inspect(client, officer, uscc=ENT_A)
+    url = f"/api/v1/inspections/{inspection['id']}/evidence"
+    added = await client.post(url, headers=officer, data={"note": "二层东侧安全出口被货物堵塞"},
+                              files={"file": ("exit.jpg", JPG, "image/jpeg")})
+    assert added.status_code == 201, added.text
+    assert added.json()["sha256"] == hashlib.sha256(JPG).hexdigest()
+    assert (await client.post(url, headers=officer, files={"file": ("plan.pdf", PDF, "application/pdf")})
+            ).status_code == 201
+    listed = (await client.get(url, headers=auth("legal", sub="legal-9", unit="CD-JJ"))).json()
+    assert [e["fileFormat"] for e in listed] == ["jpg", "pdf"]
+    download = await client.get(f"{url}/{listed[0]['id']}", headers=officer)
+    assert download.content == JPG and download.headers["content-type"].startswith("image/jpeg")
+
+
+async def test_only_the_inspections_officers_may_attach_and_only_photos_or_pdf(
+        client: httpx.AsyncClient, auth: TokenFactory) -> None:
+    officer = auth("inspector", sub="insp-1", unit="CD-JJ")
+    inspection = await _inspect(client, officer, uscc=ENT_A)
+    url = f"/api/v1/inspections/{inspection['id']}/evidence"
+    stranger = auth("inspector", sub="insp-7", unit="CD-JJ")
+    refused = await client.post(url, headers=stranger, files={"file": ("x.png", PNG, "image/png")})
+    assert refused.status_code == 403 and refused.json()["code"] == "not_an_inspecting_officer"
+    wrong = await client.post(url, headers=officer, files={"file": ("x.txt", b"just text", "text/plain")})
+    assert wrong.status_code == 422 and wrong.json()["code"] == "file_type_not_allowed"
+    applicant = auth("applicant", sub="user-a", ent=ENT_A)
+    assert (await client.get(url, headers=applicant)).status_code == 403
+    assert (await client.get(url, headers=officer)).json() == []
