@@ -10,22 +10,21 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.openapi.spec import Example
-from litestar.params import Body, BodyKwarg, FromQuery, HeaderParameter, PathParameter, QueryParameter
+from litestar.params import Body, BodyKwarg, FromQuery, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
+from govservice.api.etag import IfMatch, expected_version
 from govservice.api.problems import problems
 from govservice.api.schemas import Page, Schema
 from govservice.api.security import SECURED, authenticated, current_actor, requires
 from govservice.domain.actor import Role
 from govservice.domain.catalogue import Route
-from govservice.errors import BadRequest
 from govservice.services.applications import ApplicationService
 from govservice.services.applications.views import ApplicationView, MaterialView, Timeline, VisitView
 from govservice.workflow import ActionOption
 
 AppId = Annotated[int, PathParameter(ge=1, le=2**53)]
 ActionName = Annotated[str, PathParameter(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False, max_length=64)]
 
 _STAFF_AND_APPLICANT = (Role.APPLICANT, Role.CLERK, Role.SUPERVISOR, Role.INSPECTOR, Role.LEGAL, Role.ADMIN)
 
@@ -71,15 +70,6 @@ class MaterialUpload(msgspec.Struct):
 _CREATE_EXAMPLE = {"matterCode": "FR-PGP-OPENING", "enterpriseName": "成都某某餐饮管理有限公司",
                    "route": "commitment", "commitmentSigned": True, "file": False}
 
-
-def _version(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    raw = if_match.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
-        raise BadRequest("If-Match must be the ETag this API gave out, e.g. \"3\"", code="invalid_if_match",
-                         errors=[{"field": "If-Match", "message": "not an ETag of this API"}])
-    return int(raw)
 
 
 def _with_etag(view: ApplicationView, status: int = 200) -> Response[ApplicationView]:
@@ -182,7 +172,7 @@ class ApplicationController(Controller):
     ) -> Response[ApplicationView]:
         payload = {k: v for k, v in msgspec.to_builtins(data).items() if v is not None}
         view = await applications.act(current_actor(request), application_id, action, payload=payload,
-                                      expected_version=_version(if_match))
+                                      expected_version=expected_version(if_match))
         return _with_etag(view)
 
     @post("/{application_id:int}/visits", operation_id="recordVisit",

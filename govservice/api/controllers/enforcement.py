@@ -9,14 +9,14 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
-from litestar.params import BodyKwarg, HeaderParameter, PathParameter, QueryParameter
+from litestar.params import BodyKwarg, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
+from govservice.api.etag import IfMatch, expected_version
 from govservice.api.problems import problems
 from govservice.api.schemas import Schema
 from govservice.api.security import SECURED, current_actor, requires
 from govservice.domain.actor import Role
-from govservice.errors import BadRequest
 from govservice.services.enforcement import EnforcementCases, EnforcementService, WaiverRules
 from govservice.services.enforcement.inputs import InspectionIn
 from govservice.services.enforcement.views import InspectionView, Statistics, ViolationView
@@ -42,7 +42,6 @@ class WaiverRuleController(Controller):
 ViolationId = Annotated[int, PathParameter(ge=1, le=2**53)]
 InspectionId = Annotated[int, PathParameter(ge=1, le=2**53)]
 ActionName = Annotated[str, PathParameter(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False, max_length=64)]
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
 Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000)]
 UsccFilter = Annotated[str | None, QueryParameter(min_length=18, max_length=18)]
@@ -72,14 +71,6 @@ class ViolationActionIn(Schema):
     comment: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
     corrected_on: date | None = None
 
-
-def _version(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    raw = if_match.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
-        raise BadRequest('If-Match must be the ETag this API gave out, e.g. "3"', code="invalid_if_match")
-    return int(raw)
 
 
 class InspectionController(Controller):
@@ -236,7 +227,7 @@ class ViolationController(Controller):
     ) -> Response[ViolationView]:
         payload = {k: v for k, v in msgspec.to_builtins(data).items() if v is not None}
         view = await cases.act(
-            current_actor(request), violation_id, action, payload=payload, expected_version=_version(if_match)
+            current_actor(request), violation_id, action, payload=payload, expected_version=expected_version(if_match)
         )
         return Response(view, headers={"ETag": f'"{view.version}"'})
 

@@ -8,20 +8,19 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
-from litestar.params import BodyKwarg, HeaderParameter, PathParameter, QueryParameter
+from litestar.params import BodyKwarg, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
+from govservice.api.etag import IfMatch, expected_version
 from govservice.api.problems import problems
 from govservice.api.schemas import Page, Schema
 from govservice.api.security import SECURED, current_actor, requires
 from govservice.domain.actor import Role
-from govservice.errors import BadRequest
 from govservice.services.ratings import RatingService, RatingView, WorkOrderService, WorkOrderView
 from govservice.workflow import ActionOption
 
 Id = Annotated[int, PathParameter(ge=1, le=2**53)]
 ActionName = Annotated[str, PathParameter(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False, max_length=64)]
 Stars = Annotated[int, msgspec.Meta(ge=1, le=5)]
 
 _WORK_ORDER_ROLES = (Role.CLERK, Role.SUPERVISOR, Role.APPLICANT, Role.ADMIN)
@@ -43,18 +42,6 @@ class WorkOrderAction(Schema):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
     comment: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
 
-
-def _version(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    raw = if_match.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
-        raise BadRequest(
-            'If-Match must be the ETag this API gave out, e.g. "3"',
-            code="invalid_if_match",
-            errors=[{"field": "If-Match", "message": "not an ETag of this API"}],
-        )
-    return int(raw)
 
 
 class EvaluationController(Controller):
@@ -188,6 +175,6 @@ class WorkOrderController(Controller):
     ) -> Response[WorkOrderView]:
         payload = {k: v for k, v in msgspec.to_builtins(data).items() if v is not None}
         view = await work_orders.act(
-            current_actor(request), order_id, action, payload, expected_version=_version(if_match)
+            current_actor(request), order_id, action, payload, expected_version=expected_version(if_match)
         )
         return Response(view, headers={"ETag": f'"{view.version}"'})

@@ -9,7 +9,6 @@ tasks of this process from reading the same head.
 from __future__ import annotations
 
 import asyncio
-import base64
 import enum
 from collections.abc import Mapping
 from datetime import datetime
@@ -31,9 +30,10 @@ from govservice.db.models import (
     WorkOrderRow,
 )
 from govservice.domain.actor import Actor, Role
-from govservice.errors import BadRequest, Forbidden
+from govservice.errors import Forbidden
 from govservice.services.audit.chain import GENESIS, entry_hash
 from govservice.services.context import ServiceContext
+from govservice.services.cursors import decode_id_cursor, encode_id_cursor
 
 HEAD_ID = 1
 TIMER_ACTOR = "system:timer"  # how the engine signs the steps its timers take
@@ -329,18 +329,8 @@ class AuditLog:
 
 
 def _encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"a{last_id}".encode()).decode().rstrip("=")
+    return encode_id_cursor("a", last_id)
 
 
 def _decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if raw[0] != "a" or not raw[1:].isdigit():
-            raise ValueError(raw)
-        return int(raw[1:])
-    except (ValueError, UnicodeDecodeError, IndexError) as exc:
-        raise BadRequest(
-            "the cursor is not one this API gave out",
-            code="invalid_cursor",
-            errors=[{"field": "cursor", "message": "not a cursor of this API"}],
-        ) from exc
+    return decode_id_cursor("a", cursor)

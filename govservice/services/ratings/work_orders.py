@@ -7,7 +7,6 @@ cannot be reported before the rater was called. Every other action is the engine
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +19,7 @@ from govservice.errors import BadRequest, Forbidden, NotFound, RuleViolation
 from govservice.services.audit import AuditLog
 from govservice.services.audit.service import Kind
 from govservice.services.context import ServiceContext
+from govservice.services.cursors import decode_id_cursor, encode_id_cursor
 from govservice.services.engine import CaseView, EngineService, facts_builder
 from govservice.services.ratings.views import CallbackView, WorkOrderView
 from govservice.workflow import ActionOption, CaseFacts
@@ -268,18 +268,8 @@ def _required(payload: Mapping[str, Any], field: str, action: str) -> Any:
 
 
 def _encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"w{last_id}".encode()).decode().rstrip("=")
+    return encode_id_cursor("w", last_id)
 
 
 def _decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if raw[:1] != "w" or not raw[1:].isdigit():
-            raise ValueError(raw)
-        return int(raw[1:])
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(
-            "the cursor is not one this API gave out",
-            code="invalid_cursor",
-            errors=[{"field": "cursor", "message": "not a cursor of this API"}],
-        ) from exc
+    return decode_id_cursor("w", cursor)

@@ -1,0 +1,22 @@
+"""ETag / If-Match for resources that carry a version: the ETag is the version, quoted."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar.params import HeaderParameter
+
+from govservice.errors import BadRequest
+
+IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False, max_length=64)]
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """The version an If-Match header names (None without one); 400 if it is no ETag of ours."""
+    if if_match is None:
+        return None
+    raw = if_match.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise BadRequest('If-Match must be the ETag this API gave out, e.g. "3"', code="invalid_if_match",
+                         errors=[{"field": "If-Match", "message": "not an ETag of this API"}])
+    return int(raw)
