@@ -6,6 +6,13 @@ from govservice.db.models.catalogue import MatterVersionRow
 from govservice.db.models.enforcement import EvidenceRow, FindingRow, InspectionRow, ViolationRow
 from govservice.db.models.enterprises import CreditEventRow, EnterpriseRow
 from govservice.db.models.idempotency import IdempotencyRecord
+from govservice.db.models.key_enterprises import (
+    CheckupRow,
+    EnterpriseRequestRow,
+    InspectionPlanRow,
+    KeyEnterpriseRow,
+    ServiceRecordRow,
+)
 from govservice.db.models.ratings import CallbackRow, RatingRow, WorkOrderRow
 from govservice.db.models.workflow import (
     WorkflowCalendarRow,
@@ -20,17 +27,22 @@ __all__ = [
     "AuditEntryRow",
     "AuditHeadRow",
     "CallbackRow",
+    "CheckupRow",
     "CreditEventRow",
+    "EnterpriseRequestRow",
     "EnterpriseRow",
     "EvidenceRow",
     "FindingRow",
     "IdempotencyRecord",
+    "InspectionPlanRow",
     "InspectionRow",
+    "KeyEnterpriseRow",
     "LicenceRow",
     "MaterialRow",
     "MatterVersionRow",
     "NoticeRow",
     "RatingRow",
+    "ServiceRecordRow",
     "ViolationRow",
     "VisitRow",
     "WorkflowCalendarRow",

@@ -29,6 +29,10 @@ class InspectionRow(Base):
     department_unit: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the inspectors' unit
     recorded_by: Mapped[str] = mapped_column(String(255))
     evidence: Mapped[list[Any]] = mapped_column(JSON)  # text references (file numbers, photo ids)
+    # routine, or the reason that lets it exceed a key enterprise's annual cap:
+    # complaint | fire_risk | post_check (the package's override reasons)
+    purpose: Mapped[str] = mapped_column(String(32), default="routine", server_default="routine")
+    reason: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

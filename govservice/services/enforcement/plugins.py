@@ -236,6 +236,8 @@ async def open_violation_case(run: EffectRun) -> None:
         department_unit=app.unit,
         recorded_by=officer,
         evidence=[f"application {app.id}: post-check failed twice"],
+        purpose="post_check",
+        reason=f"commitment-route post-check of application {app.id}",
         created_at=run.now,
     )
     run.session.add(inspection)
