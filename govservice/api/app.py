@@ -25,6 +25,11 @@ from govservice.api.controllers.enforcement import (
 )
 from govservice.api.controllers.enterprises import EnterpriseController
 from govservice.api.controllers.evidence import EvidenceController
+from govservice.api.controllers.key_enterprises import (
+    EnterpriseRequestController,
+    InspectionPlanController,
+    KeyEnterpriseController,
+)
 from govservice.api.controllers.licences import LicenceController
 from govservice.api.controllers.matters import MatterController
 from govservice.api.controllers.ratings import EvaluationController, WorkOrderController
@@ -50,6 +55,13 @@ from govservice.services.enforcement.evidence import EvidenceService
 from govservice.services.engine import EngineService
 from govservice.services.enterprises import EnterpriseService
 from govservice.services.idempotency import IdempotencyService
+from govservice.services.key_enterprises import (
+    CareService,
+    InspectionPlans,
+    KeyEnterpriseRegistry,
+    RequestService,
+    load_service_package,
+)
 from govservice.services.licences import LicenceService
 from govservice.services.ratings import RatingService, WorkOrderService
 from govservice.storage import LocalFileStore
@@ -72,24 +84,31 @@ class Services:
     enforcement: EnforcementService
     enforcement_cases: EnforcementCases
     evidence: EvidenceService
+    key_enterprises: KeyEnterpriseRegistry
+    key_requests: RequestService
+    key_care: CareService
+    inspection_plans: InspectionPlans
 
 
 def build_services(settings: Settings, engine: AsyncEngine, clock: Clock, keys: KeyStore | None = None) -> Services:
     files = LocalFileStore(settings.var_dir / "files")
     ctx = ServiceContext(settings=settings, engine=engine, sessions=make_sessionmaker(engine), clock=clock,
-                         signing_keys=keys, files=files)
+                         signing_keys=keys, files=files, package=load_service_package(settings.workflows_dir))
     catalogue = CatalogueService(ctx)
     workflow = EngineService(ctx)
     audit = AuditLog(ctx)
     work_orders = WorkOrderService(ctx, workflow, audit)
     enforcement = EnforcementService(ctx)
+    registry = KeyEnterpriseRegistry(ctx, workflow.today)
     return Services(
         ctx=ctx, catalogue=catalogue, idempotency=IdempotencyService(ctx), engine=workflow,
         applications=ApplicationService(ctx, workflow, catalogue, files, audit), licences=LicenceService(ctx),
         enterprises=EnterpriseService(ctx), audit=audit, work_orders=work_orders,
         ratings=RatingService(ctx, work_orders, audit), board=BoardService(ctx, workflow),
         enforcement=enforcement, enforcement_cases=EnforcementCases(ctx, workflow, enforcement),
-        evidence=EvidenceService(ctx),
+        evidence=EvidenceService(ctx), key_enterprises=registry,
+        key_requests=RequestService(ctx, workflow, registry, audit), key_care=CareService(ctx, registry, audit),
+        inspection_plans=InspectionPlans(ctx),
     )
 
 
@@ -132,7 +151,8 @@ def create_app(
         route_handlers=[EvidenceController, SystemController, MatterController, ApplicationController, LicenceController,
                         EnterpriseController, EvaluationController, WorkOrderController, AuditController,
                         BoardController, WaiverRuleController, InspectionController, ViolationController,
-                        EnforcementStatisticsController,
+                        EnforcementStatisticsController, KeyEnterpriseController, EnterpriseRequestController,
+                        InspectionPlanController,
                         assets_router()],
         dependencies={
             "catalogue": provide(services.catalogue),
@@ -146,6 +166,10 @@ def create_app(
             "enforcement": provide(services.enforcement),
             "cases": provide(services.enforcement_cases),
             "evidence": provide(services.evidence),
+            "key_enterprises": provide(services.key_enterprises),
+            "key_requests": provide(services.key_requests),
+            "key_care": provide(services.key_care),
+            "inspection_plans": provide(services.inspection_plans),
         },
         middleware=[BearerAuthentication, IdempotencyMiddleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -28,7 +28,6 @@ class GreenChannel(Record):
 
 class ResponseLine(Record):
     response_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 14)] = 24
-    escalate_to_role: Name = "supervisor"
 
 
 class InspectionRestraint(Record):
@@ -56,6 +55,15 @@ class ServicePackage(Record):
 
 class PackageError(ValueError):
     pass
+
+
+def load_package_in_force(directory: Path) -> ServicePackage:
+    """The one package in ``directory`` (``workflows/packages``): exactly one file must be there."""
+    files = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
+    if len(files) != 1:
+        found = ", ".join(f.name for f in files) or "none"
+        raise PackageError(f"{directory} must hold exactly one service package (*.yaml); found {found}")
+    return load_package(files[0])
 
 
 def load_package(path: Path) -> ServicePackage:

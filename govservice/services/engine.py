@@ -426,9 +426,11 @@ class EngineService:
         limit: int = 0,
         version: int | None = None,
         payload: Mapping[str, Any] | None = None,
+        deadline_hours: int | None = None,
     ) -> CaseView:
         """A new case in the process's start state, on its latest published version (or ``version``),
-        pinned to today's calendar. ``limit``: the statutory clock's working days."""
+        pinned to today's calendar. ``limit``: the statutory clock's working days;
+        ``deadline_hours``: the length of the start state's deadline when it counts hours."""
         now = self._ctx.clock.now()
         latest = version is None
         joined = self._joined()
@@ -449,7 +451,8 @@ class EngineService:
                     f"process {process.id} v{process.version} uses effects with no handler: "
                     f"{', '.join(sorted(missing))} (register them with @effect_handler)"
                 )
-            move = start(process, today=self.today(now), calendar=self.calendar, limit=limit)
+            move = start(process, today=self.today(now), calendar=self.calendar, limit=limit,
+                         deadline_hours=deadline_hours)
             after = move.case
             due_on = self._due_on(after, self.calendar)
             new = NewCase(
@@ -466,7 +469,7 @@ class EngineService:
                 actor_sub=actor.sub if actor else "system",
                 actor_roles=json_text(_roles(actor)),
                 payload=json_text(payload) if payload else None,
-                arm=self._arms(move.arm),
+                arm=self._arms(move.arm, now),
                 only_if_latest=latest,
             )
             case_id = await self._insert(new, joined)
@@ -761,8 +764,12 @@ class EngineService:
     def _due_on(self, case: CaseState, calendar: WorkingCalendar) -> date | None:
         return case.clock.due(calendar) if case.clock.status is ClockStatus.RUNNING else None
 
-    def _arms(self, specs: tuple[TimerSpec, ...]) -> list[TimerArm]:
-        return [TimerArm(s.key, s.action, s.state, self.due_at(s.due_on)) for s in specs]
+    def _arms(self, specs: tuple[TimerSpec, ...], now: datetime) -> list[TimerArm]:
+        return [
+            TimerArm(s.key, s.action, s.state,
+                     now + timedelta(hours=s.hours) if s.hours is not None else self.due_at(s.due_on))
+            for s in specs
+        ]
 
     def _write(
         self,
@@ -799,7 +806,7 @@ class EngineService:
             cancel_all=move.cancel_all_timers,
             cancel_state=move.cancel_state_timers,
             cancel_keys=move.cancel_keys,
-            arm=self._arms(move.arm),
+            arm=self._arms(move.arm, now),
             timer_id=timer_id,
         )
 

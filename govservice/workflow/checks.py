@@ -115,7 +115,7 @@ def check(definition: ProcessDefinition, registry: Registry, file: str) -> list[
             if state.deadline.fire is None:
                 add(
                     "deadline-without-action",
-                    f"deadline of {state.deadline.working_days} working days fires no action (add `fire:`)",
+                    f"deadline of {state.deadline.describe()} fires no action (add `fire:`)",
                     name,
                 )
             elif state.deadline.fire not in outgoing[name]:

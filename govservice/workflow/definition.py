@@ -47,10 +47,19 @@ class ClockMode(enum.StrEnum):
 
 
 class Deadline(Record):
-    """Entering the state arms a timer: after ``working_days`` the system takes ``fire``."""
+    """Entering the state arms a timer: after ``working_days`` (a legal limit) or ``hours`` (a
+    service promise, counted on the clock) the system takes ``fire``. Exactly one is given."""
 
-    working_days: Annotated[int, msgspec.Meta(ge=1, le=365)]
+    working_days: Annotated[int, msgspec.Meta(ge=1, le=365)] | None = None
+    hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 366)] | None = None
     fire: Name | None = None
+
+    def __post_init__(self) -> None:
+        if (self.working_days is None) == (self.hours is None):
+            raise ValueError("a deadline gives either workingDays or hours")
+
+    def describe(self) -> str:
+        return f"{self.working_days} WD" if self.working_days is not None else f"{self.hours} h"
 
 
 class Countersign(Record):

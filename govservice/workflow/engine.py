@@ -23,19 +23,32 @@ import msgspec
 from govservice.domain.actor import Actor
 from govservice.domain.calendar import CaseClock, WorkingCalendar
 from govservice.workflow.case import NO_FACTS, Approval, CaseData, CaseFacts, CaseState, Situation, Step
-from govservice.workflow.definition import ClockMode
+from govservice.workflow.definition import ClockMode, Deadline
 from govservice.workflow.errors import ActionBlocked, ActionForbidden, ActionNotAvailable, ActionUnknown
 from govservice.workflow.process import Process, Transition
 from govservice.workflow.registry import Call
 
 
 class TimerSpec(msgspec.Struct, frozen=True):
-    """A timer to arm: take ``action`` once ``due_on`` has passed. ``state`` None: case-wide."""
+    """A timer to arm: take ``action`` once ``due_on`` has passed, or, with ``hours``, that many
+    hours after the step (the runtime knows the time of day; this module knows only dates).
+    ``state`` None: case-wide."""
 
     key: str
     action: str
     due_on: date
     state: str | None
+    hours: int | None = None
+
+
+def _deadline_timer(state_name: str, deadline: Deadline, today: date, calendar: WorkingCalendar,
+                    hours: int | None = None) -> TimerSpec:
+    assert deadline.fire is not None
+    key = f"deadline:{state_name}"
+    if deadline.hours is not None:
+        return TimerSpec(key, deadline.fire, today, state_name, hours=hours or deadline.hours)
+    assert deadline.working_days is not None
+    return TimerSpec(key, deadline.fire, calendar.add_working_days(today, deadline.working_days), state_name)
 
 
 class ActionOption(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -159,16 +172,19 @@ def available(
     return options
 
 
-def start(process: Process, *, today: date, calendar: WorkingCalendar, limit: int = 0) -> Move:
-    """A new case in the start state (version 1), with its clock and deadline as that state says."""
+def start(
+    process: Process, *, today: date, calendar: WorkingCalendar, limit: int = 0, deadline_hours: int | None = None
+) -> Move:
+    """A new case in the start state (version 1), with its clock and deadline as that state says.
+    ``deadline_hours`` sets the length of a start state's deadline counted in hours (e.g. the
+    response time a service package promises); the process's figure is the default."""
     state = process.states[process.start]
     clock = CaseClock(limit=limit)
     if state.clock is ClockMode.RUNNING:
         clock = clock.start(today)
     arm: tuple[TimerSpec, ...] = ()
     if state.deadline is not None and state.deadline.fire is not None:
-        due = calendar.add_working_days(today, state.deadline.working_days)
-        arm = (TimerSpec(f"deadline:{process.start}", state.deadline.fire, due, process.start),)
+        arm = (_deadline_timer(process.start, state.deadline, today, calendar, deadline_hours),)
     case = CaseState(state=process.start, version=1, clock=clock)
     return Move(action="start", source="", target=process.start, case=case, moved=True, arm=arm)
 
@@ -252,8 +268,7 @@ def _move(
         clock = clock.stop(today)
     arm = list(ctx.arm)
     if target.deadline is not None and target.deadline.fire is not None:
-        due = calendar.add_working_days(today, target.deadline.working_days)
-        arm.append(TimerSpec(f"deadline:{transition.target}", target.deadline.fire, due, transition.target))
+        arm.append(_deadline_timer(transition.target, target.deadline, today, calendar))
     after = CaseState(
         state=transition.target,
         version=case.version + 1,

@@ -22,7 +22,7 @@ def mermaid(process: Process) -> str:
             if transition.guards:
                 label += " [" + ", ".join(str(call) for call, _ in transition.guards) + "]"
             if state.deadline is not None and state.deadline.fire == transition.action:
-                label += f" after {state.deadline.working_days} WD"
+                label += f" after {state.deadline.describe()}"
             lines.append(f"    {name} --> {transition.target}: {_escape(label)}")
         if state.terminal is not None:
             lines.append(f"    {name} --> [*]")

@@ -43,6 +43,7 @@ PLUGIN_MODULES: list[str] = [
     "govservice.workflow.builtins",
     "govservice.services.applications.plugins",
     "govservice.services.enforcement.plugins",
+    "govservice.services.key_enterprises.plugins",
 ]
 
 Kind = Literal["guard", "effect"]

@@ -9,6 +9,7 @@ from typing import Annotated
 import msgspec
 
 from govservice.domain.enforcement import HarmLevel
+from govservice.services.key_enterprises.restraint import Purpose
 
 Sub = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
 EvidenceRef = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
@@ -47,6 +48,11 @@ class InspectionIn(_In):
     officers: Annotated[list[Sub], msgspec.Meta(min_length=2, max_length=2)]
     findings: Annotated[list[FindingIn], msgspec.Meta(max_length=50)] = msgspec.field(default_factory=list)
     evidence: Annotated[list[EvidenceRef], msgspec.Meta(max_length=50)] = msgspec.field(default_factory=list)
+    # Routine, or why it was needed: a key enterprise's routine inspections are capped per year and
+    # only the package's override purposes (complaint, fire_risk, post_check) with a reason go beyond.
+    purpose: Purpose = Purpose.ROUTINE
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
+    plan_id: Annotated[int, msgspec.Meta(ge=1, le=2**53)] | None = None  # the inspection plan it carries out
 
 
 class RecheckIn(_In):

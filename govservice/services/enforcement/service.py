@@ -27,6 +27,7 @@ from govservice.services.enforcement.views import (
     ViolationView,
 )
 from govservice.services.engine import CaseView, EngineService
+from govservice.services.key_enterprises.restraint import InspectionPlans, Purpose, check_cap
 from govservice.workflow import ActionOption
 
 
@@ -66,6 +67,7 @@ class EnforcementCases:
         self._ctx = ctx
         self._engine = engine
         self._rules = rules
+        self._plans = InspectionPlans(ctx)
         _plugins.attach_engine(ctx, engine)
 
     # -- inspections ---------------------------------------------------------------------------
@@ -94,6 +96,7 @@ class EnforcementCases:
         rules = self._rules.rules
         for i, finding in enumerate(data.findings):
             self._check_finding(rules, i, finding, data.inspected_on)
+        purpose, reason = await self._restrained(data)
 
         # Cases first, then the rows that own them, in one transaction (as applications do): should
         # the second fail, cases with no violation row are left behind, never shown.
@@ -112,10 +115,14 @@ class EnforcementCases:
                 department_unit=actor.unit,
                 recorded_by=actor.sub,
                 evidence=list(data.evidence),
+                purpose=purpose.value,
+                reason=reason,
                 created_at=self._ctx.clock.now(),
             )
             session.add(inspection)
             await session.flush()
+            if data.plan_id is not None:
+                await self._plans.execute(session, data.plan_id, data.uscc, inspection.id)
             for case, f in zip(cases, data.findings, strict=True):
                 row = FindingRow(
                     inspection_id=inspection.id,
@@ -155,6 +162,22 @@ class EnforcementCases:
                 )
             inspection_id = inspection.id
         return await self.inspection(actor, inspection_id)
+
+    async def _restrained(self, data: InspectionIn) -> tuple[Purpose, str | None]:
+        """The purpose the inspection records, after the key-enterprise cap is checked. Carrying out
+        a plan, it takes the plan's purpose and reason unless it gives its own."""
+        purpose, reason = data.purpose, data.reason
+        async with self._ctx.sessions() as session:
+            if data.plan_id is not None:
+                plan = (await self._plans.get(data.plan_id)).plan
+                if plan.uscc != data.uscc or plan.status != "planned":
+                    raise RuleViolation("the plan is not an open plan for this enterprise", code="plan_not_open",
+                                        errors=[{"field": "planId", "message": "not open for this enterprise"}])
+                if purpose is Purpose.ROUTINE and reason is None:
+                    purpose, reason = plan.purpose, plan.reason
+            await check_cap(session, self._ctx.package, data.uscc, data.inspected_on, purpose, reason,
+                            exclude_plan=data.plan_id)
+        return purpose, reason
 
     @staticmethod
     def _check_finding(rules: RuleSet, index: int, finding: FindingIn, inspected_on: date) -> None:
@@ -357,6 +380,8 @@ def _inspection_view(
         department_unit=row.department_unit,
         recorded_by=row.recorded_by,
         evidence=list(row.evidence),
+        purpose=row.purpose,
+        reason=row.reason,
         created_at=row.created_at,
         findings=[
             FindingView(

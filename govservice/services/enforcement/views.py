@@ -37,6 +37,8 @@ class InspectionView(msgspec.Struct, kw_only=True, frozen=True, rename="camel"):
     department_unit: str | None
     recorded_by: str
     evidence: list[str]
+    purpose: str  # routine | complaint | fire_risk | post_check
+    reason: str | None
     findings: list[FindingView]
     created_at: datetime
 

@@ -1,0 +1,191 @@
+"""The 24-hour response line: a key enterprise's requests to its adviser, on the ``key_request``
+process. The response time is the package's (``responseLine.responseHours``); the process's timer
+escalates an unanswered request to the supervisor of the adviser's unit."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+
+import msgspec
+from sqlalchemy import Select, or_, select
+
+from govservice.db.models import EnterpriseRequestRow, KeyEnterpriseRow, WorkflowCaseRow
+from govservice.domain.actor import Actor, Role
+from govservice.errors import Forbidden, NotFound, RuleViolation
+from govservice.services.audit import AuditLog
+from govservice.services.audit.service import Kind
+from govservice.services.context import ServiceContext
+from govservice.services.cursors import decode_id_cursor, encode_id_cursor
+from govservice.services.engine import EngineService
+from govservice.services.key_enterprises.registry import KeyEnterpriseRegistry, enrolled_on
+
+PROCESS = "key_request"
+SUBJECT_KIND = "key_request"
+_CURSOR = "rq"
+
+
+class RequestKind(enum.StrEnum):
+    QUESTION = "question"
+    CONSULTATION = "consultation"
+    URGENT_HAZARD = "urgent_hazard"
+
+
+class ResponseClock(msgspec.Struct, kw_only=True, rename="camel"):
+    """How long the adviser has (or had) to answer."""
+
+    response_hours: int
+    respond_by: datetime
+    remaining_seconds: int | None  # None once answered or withdrawn
+    overdue: bool  # past respond_by without an answer (or answered after it)
+    answered_after_seconds: int | None
+
+
+class RequestView(msgspec.Struct, kw_only=True, rename="camel"):
+    id: int
+    uscc: str
+    kind: RequestKind
+    subject: str
+    detail: str
+    state: str  # open | escalated | answered | withdrawn
+    unit: str
+    adviser_sub: str
+    raised_by: str
+    raised_at: datetime
+    response_clock: ResponseClock
+    escalated_at: datetime | None
+    escalated_to: str | None  # "supervisor of unit X" once escalated
+    responded_at: datetime | None
+    responded_by: str | None
+    response: str | None
+    version: int
+
+
+class RequestService:
+    def __init__(self, ctx: ServiceContext, engine: EngineService, registry: KeyEnterpriseRegistry,
+                 audit: AuditLog) -> None:
+        self._ctx = ctx
+        self._engine = engine
+        self._registry = registry
+        self._audit = audit
+
+    def _view(self, row: EnterpriseRequestRow, case: WorkflowCaseRow, now: datetime) -> RequestView:
+        hours = round((row.respond_by - row.raised_at).total_seconds() / 3600)
+        done = case.state in ("answered", "withdrawn")
+        answered_after = (int((row.responded_at - row.raised_at).total_seconds())
+                          if row.responded_at is not None else None)
+        overdue = (row.responded_at >= row.respond_by) if row.responded_at is not None else (
+            not done and now >= row.respond_by)
+        return RequestView(
+            id=row.id, uscc=row.uscc, kind=RequestKind(row.kind), subject=row.subject, detail=row.detail,
+            state=case.state, unit=row.unit, adviser_sub=row.adviser_sub, raised_by=row.raised_by,
+            raised_at=row.raised_at,
+            response_clock=ResponseClock(
+                response_hours=hours, respond_by=row.respond_by,
+                remaining_seconds=None if done else max(0, int((row.respond_by - now).total_seconds())),
+                overdue=overdue, answered_after_seconds=answered_after),
+            escalated_at=row.escalated_at,
+            escalated_to=f"supervisor of unit {row.unit}" if row.escalated_at is not None else None,
+            responded_at=row.responded_at, responded_by=row.responded_by, response=row.response,
+            version=case.version,
+        )
+
+    async def raise_request(self, actor: Actor, uscc: str, *, kind: RequestKind, subject: str,
+                            detail: str) -> RequestView:
+        if not (actor.has(Role.APPLICANT) and actor.ent == uscc):
+            raise Forbidden("requests are raised by the enterprise's own users", code="other_enterprise")
+        async with self._ctx.sessions() as session:
+            entry = await session.get(KeyEnterpriseRow, uscc)
+            if entry is None:
+                raise NotFound(f"{uscc} is not a key enterprise you can see", code="key_enterprise_not_found")
+            if not enrolled_on(entry, self._registry.today()):
+                raise RuleViolation("the enterprise's enrolment in the service package is not current",
+                                    code="not_enrolled")
+        hours = self._registry.package.response_line.response_hours
+        case = await self._engine.start_case(PROCESS, subject_kind=SUBJECT_KIND, actor=actor, deadline_hours=hours,
+                                             payload={"kind": kind.value})
+        async with self._ctx.sessions() as session, session.begin():
+            row = EnterpriseRequestRow(
+                case_id=case.id, uscc=uscc, kind=kind.value, subject=subject, detail=detail,
+                unit=entry.adviser_unit, adviser_sub=entry.adviser_sub, raised_by=actor.sub,
+                raised_at=case.created_at, respond_by=case.created_at + timedelta(hours=hours),
+            )
+            session.add(row)
+            await session.flush()
+            request_id = row.id
+        await self._audit.record(actor, Kind.CHANGE, "raise_request", f"request:{request_id}", enterprise=uscc,
+                                 unit=entry.adviser_unit, detail={"kind": kind.value})
+        return await self.get(actor, request_id, audit=False)
+
+    def _visible(self, actor: Actor, query: Select[tuple[EnterpriseRequestRow, WorkflowCaseRow]]
+                 ) -> Select[tuple[EnterpriseRequestRow, WorkflowCaseRow]]:
+        if actor.has(Role.ADMIN):
+            return query
+        clauses = []
+        if actor.has(Role.APPLICANT) and actor.ent:
+            clauses.append(EnterpriseRequestRow.uscc == actor.ent)
+        if actor.has(Role.ADVISER):
+            clauses.append(EnterpriseRequestRow.adviser_sub == actor.sub)
+        if actor.has(Role.SUPERVISOR) and actor.unit:
+            clauses.append(EnterpriseRequestRow.unit == actor.unit)
+        if not clauses:
+            raise Forbidden("requests are seen by the enterprise, its adviser and the adviser's supervisor",
+                            code="role_required")
+        return query.where(or_(*clauses))
+
+    @staticmethod
+    def _base() -> Select[tuple[EnterpriseRequestRow, WorkflowCaseRow]]:
+        return select(EnterpriseRequestRow, WorkflowCaseRow).join(
+            WorkflowCaseRow, WorkflowCaseRow.id == EnterpriseRequestRow.case_id)
+
+    async def get(self, actor: Actor, request_id: int, *, audit: bool = True) -> RequestView:
+        query = self._visible(actor, self._base().where(EnterpriseRequestRow.id == request_id))
+        async with self._ctx.sessions() as session:
+            found = (await session.execute(query)).first()
+        if found is None:
+            raise NotFound(f"request {request_id} does not exist or is not yours to see", code="request_not_found")
+        view = self._view(found[0], found[1], self._ctx.clock.now())
+        if audit:
+            await self._audit.record(actor, Kind.READ, "read_request", f"request:{view.id}", enterprise=view.uscc,
+                                     unit=view.unit)
+        return view
+
+    async def list(self, actor: Actor, *, uscc: str | None, state: str | None, limit: int,
+                   cursor: str | None) -> tuple[list[RequestView], str | None]:
+        query = self._visible(actor, self._base())
+        if uscc:
+            query = query.where(EnterpriseRequestRow.uscc == uscc)
+        if state:
+            query = query.where(WorkflowCaseRow.state == state)
+        if cursor:
+            query = query.where(EnterpriseRequestRow.id > decode_id_cursor(_CURSOR, cursor))
+        query = query.order_by(EnterpriseRequestRow.id).limit(limit + 1)
+        now = self._ctx.clock.now()
+        async with self._ctx.sessions() as session:
+            rows = list(await session.execute(query))
+        views = [self._view(r, c, now) for r, c in rows[:limit]]
+        for uscc_seen in sorted({v.uscc for v in views}):
+            await self._audit.record(actor, Kind.READ, "list_requests", f"enterprise:{uscc_seen}",
+                                     enterprise=uscc_seen)
+        return views, encode_id_cursor(_CURSOR, views[-1].id) if len(rows) > limit else None
+
+    async def act(self, actor: Actor, request_id: int, action: str, *, response: str | None,
+                  expected_version: int | None) -> RequestView:
+        view = await self.get(actor, request_id, audit=False)
+        if action == "respond":
+            if not response:
+                raise RuleViolation("an answer needs its text", code="response_required",
+                                    errors=[{"field": "response", "message": "required to respond"}])
+            if not (actor.has(Role.ADMIN) or actor.sub == view.adviser_sub
+                    or (actor.has(Role.SUPERVISOR) and actor.unit == view.unit)):
+                raise Forbidden("the request is answered by the enterprise's adviser or the supervisor of "
+                                "the adviser's unit", code="not_your_request")
+        async with self._ctx.sessions() as session:
+            case_id = await session.scalar(
+                select(EnterpriseRequestRow.case_id).where(EnterpriseRequestRow.id == request_id))
+        assert case_id is not None
+        await self._engine.fire(case_id, action, actor, expected_version=expected_version,
+                                payload={"response": response} if response else None)
+        await self._audit.record(actor, Kind.CHANGE, f"{action}_request", f"request:{request_id}",
+                                 enterprise=view.uscc, unit=view.unit)
+        return await self.get(actor, request_id, audit=False)
