@@ -21,7 +21,9 @@ from govservice.workflow import (
     Process,
     Registry,
     available,
+    compile_process,
     decide,
+    decode_process,
     load_process,
     start,
 )
@@ -291,3 +293,29 @@ def test_countersign_approvals_reset_when_the_case_goes_back() -> None:
     with pytest.raises(ActionForbidden, match="took no earlier step"):
         step(PENALTY, again, "sign_off", LEGAL_A)
     assert step(PENALTY, again, "sign_off", HEAD).approvals == (1, 2)
+
+
+RESPONSE_LINE = compile_process(decode_process(b"""
+id: response_line
+version: 1
+title: A promise counted in hours
+start: open
+states:
+  open:      {actor: adviser, deadline: {hours: 24, fire: escalate}}
+  escalated: {actor: supervisor}
+  answered:  {terminal: answered}
+transitions:
+  - {action: escalate, from: open, to: escalated, roles: []}
+  - {action: respond, from: [open, escalated], to: answered, roles: [adviser, supervisor]}
+""", "response_line.yaml"))
+
+
+def test_a_deadline_in_hours_is_left_to_the_runtime_and_its_length_can_be_set_at_start() -> None:
+    (default,) = start(RESPONSE_LINE, today=MON, calendar=CAL).arm
+    assert (default.action, default.hours, default.state) == ("escalate", 24, "open")
+    (promised,) = start(RESPONSE_LINE, today=MON, calendar=CAL, deadline_hours=4).arm
+    assert promised.hours == 4
+    # a working-day deadline ignores the hours given at start
+    (timer,) = step(PERMIT, start(PERMIT, today=MON, calendar=CAL, deadline_hours=4).case, "submit",
+                    APPLICANT).arm
+    assert timer.hours is None and timer.due_on == CAL.add_working_days(MON, 5)

@@ -234,3 +234,8 @@ def test_workflows_graph_prints_mermaid(workflows_dir: Path, capsys: pytest.Capt
     assert "stateDiagram-v2" in capsys.readouterr().out
     assert main(["workflows", "graph", "nope"]) == 1
     assert "no valid process 'nope'" in capsys.readouterr().err
+
+
+def test_a_deadline_gives_working_days_or_hours_not_both() -> None:
+    with pytest.raises(InvalidDefinition, match="deadline_days_and_hours.yaml: .*either workingDays or hours"):
+        load_process(BROKEN / "deadline_days_and_hours.yaml")
