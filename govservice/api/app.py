@@ -99,7 +99,7 @@ def build_services(settings: Settings, engine: AsyncEngine, clock: Clock, keys: 
     audit = AuditLog(ctx)
     work_orders = WorkOrderService(ctx, workflow, audit)
     enforcement = EnforcementService(ctx)
-    registry = KeyEnterpriseRegistry(ctx, workflow.today)
+    registry = KeyEnterpriseRegistry(ctx, workflow.today, audit)
     return Services(
         ctx=ctx, catalogue=catalogue, idempotency=IdempotencyService(ctx), engine=workflow,
         applications=ApplicationService(ctx, workflow, catalogue, files, audit), licences=LicenceService(ctx),

@@ -69,6 +69,10 @@ async def test_registry_is_kept_by_admins_and_each_enterprise_sees_its_own(
     assert (await client.get(f"/api/v1/key-enterprises/{ENT_A}", headers=auth("clerk", unit=APPROVAL))
             ).status_code == 403
 
+    assert (await client.get(f"/api/v1/key-enterprises/{ENT_A}", headers=adviser)).status_code == 200
+    reads = (await client.get(f"/api/v1/enterprises/{ENT_A}/data-access", headers=ent_a)).json()["items"]
+    assert [(r["actorSub"], r["action"]) for r in reads][:1] == [("adviser-li", "read_key_enterprise")]
+
     mine = await client.get("/api/v1/key-enterprises", headers=adviser)
     assert [e["uscc"] for e in mine.json()["items"]] == [ENT_A]
     someone_else = await client.get("/api/v1/key-enterprises", headers=auth("adviser", sub="adviser-wang"))

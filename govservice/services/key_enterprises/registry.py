@@ -4,6 +4,7 @@ them; an enterprise sees its own entry."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 import msgspec
@@ -16,6 +17,8 @@ from govservice.domain.enterprise import CreditStatus
 from govservice.domain.packages import ServicePackage
 from govservice.domain.uscc import uscc_problem
 from govservice.errors import Conflict, Forbidden, NotFound, PreconditionFailed, RuleViolation
+from govservice.services.audit import AuditLog
+from govservice.services.audit.service import Kind
 from govservice.services.context import ServiceContext
 from govservice.services.cursors import decode_key_cursor, encode_key_cursor
 
@@ -69,9 +72,10 @@ async def active_enrolment(session: AsyncSession, uscc: str, day: date) -> KeyEn
 
 
 class KeyEnterpriseRegistry:
-    def __init__(self, ctx: ServiceContext, today: object) -> None:
+    def __init__(self, ctx: ServiceContext, today: Callable[[], date], audit: AuditLog) -> None:
         self._ctx = ctx
-        self._today = today  # () -> date: the department's local date
+        self._today = today  # the department's local date
+        self._audit = audit
 
     @property
     def package(self) -> ServicePackage:
@@ -79,7 +83,7 @@ class KeyEnterpriseRegistry:
         return self._ctx.package
 
     def today(self) -> date:
-        return self._today()  # type: ignore[operator,no-any-return]
+        return self._today()
 
     # -- visibility -----------------------------------------------------------------------------
 
@@ -121,7 +125,9 @@ class KeyEnterpriseRegistry:
         async with self._ctx.sessions() as session:
             row = await self.entry_for(session, actor, uscc)
             enterprise = await session.get(EnterpriseRow, uscc)
-            return self.view(row, enterprise.name if enterprise else "")
+            view = self.view(row, enterprise.name if enterprise else "")
+        await self._audit.record(actor, Kind.READ, "read_key_enterprise", f"enterprise:{uscc}", enterprise=uscc)
+        return view
 
     async def list(
         self, actor: Actor, *, industry: str | None, adviser_unit: str | None, enrolled_on_day: date | None,
@@ -193,7 +199,10 @@ class KeyEnterpriseRegistry:
             )
             session.add(row)
             await session.flush()
-            return self.view(row, enterprise.name)
+            view = self.view(row, enterprise.name)
+        await self._audit.record(actor, Kind.CHANGE, "enrol_key_enterprise", f"enterprise:{view.uscc}",
+                                 enterprise=view.uscc, unit=view.adviser.unit)
+        return view
 
     async def change(self, actor: Actor, uscc: str, change: EnrolmentChange,
                      expected_version: int | None) -> KeyEnterpriseView:
@@ -220,4 +229,7 @@ class KeyEnterpriseRegistry:
             row.updated_by = actor.sub
             await session.flush()
             enterprise = await session.get(EnterpriseRow, uscc)
-            return self.view(row, enterprise.name if enterprise else "")
+            view = self.view(row, enterprise.name if enterprise else "")
+        await self._audit.record(actor, Kind.CHANGE, "change_key_enterprise", f"enterprise:{uscc}", enterprise=uscc,
+                                 unit=view.adviser.unit, detail={"version": view.version})
+        return view
