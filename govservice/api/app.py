@@ -32,6 +32,7 @@ from govservice.api.controllers.key_enterprises import (
 )
 from govservice.api.controllers.licences import LicenceController
 from govservice.api.controllers.matters import MatterController
+from govservice.api.controllers.metrics import PROMETHEUS, MetricsController
 from govservice.api.controllers.ratings import EvaluationController, WorkOrderController
 from govservice.api.controllers.system import SystemController
 from govservice.api.docs import assets_router, openapi_config
@@ -152,7 +153,7 @@ def create_app(
                         EnterpriseController, EvaluationController, WorkOrderController, AuditController,
                         BoardController, WaiverRuleController, InspectionController, ViolationController,
                         EnforcementStatisticsController, KeyEnterpriseController, EnterpriseRequestController,
-                        InspectionPlanController,
+                        InspectionPlanController, MetricsController,
                         assets_router()],
         dependencies={
             "catalogue": provide(services.catalogue),
@@ -166,12 +167,13 @@ def create_app(
             "enforcement": provide(services.enforcement),
             "cases": provide(services.enforcement_cases),
             "evidence": provide(services.evidence),
+            "engine_service": provide(services.engine),
             "key_enterprises": provide(services.key_enterprises),
             "key_requests": provide(services.key_requests),
             "key_care": provide(services.key_care),
             "inspection_plans": provide(services.inspection_plans),
         },
-        middleware=[BearerAuthentication, IdempotencyMiddleware],
+        middleware=[PROMETHEUS.middleware, BearerAuthentication, IdempotencyMiddleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_request=require_declared_media_type,
         openapi_config=openapi_config(__version__),

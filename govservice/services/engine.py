@@ -112,6 +112,12 @@ from govservice.workflow.case import NO_FACTS
 
 log = logging.getLogger("govservice.engine")
 
+
+class TimerBacklog(msgspec.Struct, frozen=True, kw_only=True):
+    pending: int
+    overdue: int
+    oldest_overdue_seconds: float
+
 __all__ = [
     "PLUGINS",
     "CaseView",
@@ -875,6 +881,21 @@ class EngineService:
             return [msgspec.convert(row, TimerView, from_attributes=True) for row in rows]
 
     # -- timers -------------------------------------------------------------------------------
+
+    async def timer_backlog(self) -> TimerBacklog:
+        """Pending timers, and those past due that no worker has fired yet (a stalled worker shows here)."""
+        now = self._ctx.clock.now()
+        async with self._ctx.engine.connect() as conn:
+            pending = await conn.scalar(select(func.count()).select_from(TIMERS).where(TIMERS.c.status == PENDING))
+            overdue, oldest = (await conn.execute(
+                select(func.count(), func.min(TIMERS.c.due_at)).where(TIMERS.c.status == PENDING,
+                                                                       TIMERS.c.due_at <= now))).one()
+        if isinstance(oldest, str):  # SQLite returns the aggregate as text
+            oldest = datetime.fromisoformat(oldest)
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        lag = (now - oldest).total_seconds() if oldest is not None else 0.0
+        return TimerBacklog(pending=int(pending or 0), overdue=int(overdue or 0), oldest_overdue_seconds=lag)
 
     async def run_due_timers(
         self, worker: str, *, limit: int = 50, lease: timedelta = timedelta(minutes=5)
