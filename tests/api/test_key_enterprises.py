@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.apps_helpers import APPROVAL, ENT_A, ENT_B, PDF, PNG, act, create, get, run_timers, upload_all
 from tests.conftest import TokenFactory
@@ -164,7 +166,7 @@ async def _raise(client: httpx.AsyncClient, headers: dict[str, str], kind: str =
 
 async def test_an_unanswered_request_escalates_after_24_hours(
     app: Any, client: httpx.AsyncClient, clock: Any, admin: dict[str, str], ent_a: dict[str, str],
-    adviser: dict[str, str], auth: TokenFactory,
+    adviser: dict[str, str], auth: TokenFactory, engine: AsyncEngine,
 ) -> None:
     await enrol(client, admin)
     request = await _raise(client, ent_a)
@@ -198,6 +200,14 @@ async def test_an_unanswered_request_escalates_after_24_hours(
     assert body["responseClock"]["answeredAfterSeconds"] == 24 * 3600 and body["responseClock"]["overdue"] is True
     mine = (await client.get(f"/api/v1/key-enterprises/{ENT_A}/requests", headers=ent_a)).json()["items"]
     assert mine[0]["response"] == "已派员到场处置"
+
+    # The escalation the timer took is in the audit trail, under the enterprise.
+    assert await app.state.services.audit.record_timer_steps() == 1
+    async with engine.connect() as conn:
+        entry = (await conn.execute(text(
+            "SELECT action, actor_sub, subject, enterprise_uscc, unit FROM audit_entries WHERE source IS NOT NULL"
+        ))).one()
+    assert tuple(entry) == ("escalate", "system:timer", f"request:{request['id']}", ENT_A, ADVISER_UNIT)
 
 
 async def test_a_request_answered_in_time_never_escalates(

@@ -24,7 +24,9 @@ from govservice.db.models import (
     ApplicationRow,
     AuditEntryRow,
     AuditHeadRow,
+    EnterpriseRequestRow,
     RatingRow,
+    ViolationRow,
     WorkflowCaseRow,
     WorkflowEventRow,
     WorkOrderRow,
@@ -39,6 +41,7 @@ HEAD_ID = 1
 TIMER_ACTOR = "system:timer"  # how the engine signs the steps its timers take
 EVENTS, CASES, APPS = WorkflowEventRow, WorkflowCaseRow, ApplicationRow
 ORDERS, RATINGS = WorkOrderRow, RatingRow
+VIOLATIONS, REQUESTS = ViolationRow, EnterpriseRequestRow
 VERIFY_BATCH = 2000
 
 
@@ -182,11 +185,19 @@ class AuditLog:
                         ORDERS.id,
                         ORDERS.unit,
                         RATINGS.enterprise_uscc,
+                        VIOLATIONS.id,
+                        VIOLATIONS.uscc,
+                        VIOLATIONS.department_unit,
+                        REQUESTS.id,
+                        REQUESTS.uscc,
+                        REQUESTS.unit,
                     )
                     .join(CASES, CASES.id == EVENTS.case_id)
                     .outerjoin(APPS, APPS.case_id == EVENTS.case_id)
                     .outerjoin(ORDERS, ORDERS.case_id == EVENTS.case_id)
                     .outerjoin(RATINGS, RATINGS.id == ORDERS.rating_id)
+                    .outerjoin(VIOLATIONS, VIOLATIONS.case_id == EVENTS.case_id)
+                    .outerjoin(REQUESTS, REQUESTS.case_id == EVENTS.case_id)
                     .outerjoin(AuditEntryRow, AuditEntryRow.source == source)
                     .where(EVENTS.actor_sub == TIMER_ACTOR, AuditEntryRow.id.is_(None))
                     .order_by(EVENTS.at, EVENTS.case_id, EVENTS.seq)
@@ -207,11 +218,21 @@ class AuditLog:
                 order_id,
                 order_unit,
                 order_ent,
+                violation_id,
+                violation_ent,
+                violation_unit,
+                request_id,
+                request_ent,
+                request_unit,
             ) in steps:
                 if app_id is not None:
                     subject, enterprise, unit = f"application:{app_id}", app_ent, app_unit
                 elif order_id is not None:
                     subject, enterprise, unit = f"work_order:{order_id}", order_ent, order_unit
+                elif violation_id is not None:
+                    subject, enterprise, unit = f"violation:{violation_id}", violation_ent, violation_unit
+                elif request_id is not None:
+                    subject, enterprise, unit = f"request:{request_id}", request_ent, request_unit
                 else:
                     subject, enterprise, unit = f"{kind}_case:{case_id}", None, None
                 await self._append(
