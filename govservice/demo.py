@@ -135,6 +135,46 @@ class Demo:
             "matterCode": "FR-KEY-UNIT-FILING", "route": "tolerant", "enterpriseName": "x"})
         self.say(f"  a new tolerant filing is refused: {response.status_code} {response.json().get('code')}")
 
+        self.key_enterprise(approval_clerk)
+
+    def key_enterprise(self, approval_clerk: dict[str, str]) -> None:
+        self.say("\n6. key enterprise (五个一): green channel, 24-hour response line, restrained inspection")
+        ent = _uscc()
+        admin = self.token("admin", "demo-admin")
+        adviser = self.token("adviser", "demo-adviser", unit="FR-APPROVAL")
+        applicant = self.token("applicant", "demo-key-applicant", ent=ent)
+        inspector = self.token("inspector", "demo-inspector", unit="FR-SUPERVISION")
+        today = SystemClock().now().date().isoformat()
+        self.call("POST", "/api/v1/key-enterprises", admin, json={
+            "uscc": ent, "name": "演示锂电科技有限公司", "industries": ["lithium_battery"], "enrolledFrom": today,
+            "adviser": {"sub": "demo-adviser", "name": "演示专员", "unit": "FR-APPROVAL"}})
+        self.say(f"  enrolled {ent}; adviser demo-adviser of FR-APPROVAL")
+        app = self.new(applicant, "FR-PGP-OPENING", "standard")
+        self.say(f"  green channel: priority {app['priority']}, promised limit {app['promisedLimit']} of "
+                 f"statutory {app['statutoryLimit']} working days, unit {app['unit']}")
+        queue = self.call("GET", "/api/v1/applications?limit=3", approval_clerk)
+        self.say(f"  first in the clerks' queue: application {queue['items'][0]['id']}")
+        request = self.call("POST", f"/api/v1/key-enterprises/{ent}/requests", applicant, json={
+            "kind": "urgent_hazard", "subject": "仓库喷淋失压", "detail": "3号仓库喷淋压力不足"})
+        clock = request["responseClock"]
+        self.say(f"  request {request['id']}: respond by {clock['respondBy']} "
+                 f"({round(clock['remainingSeconds'] / 3600)} h left)")
+        answered = self.call("POST", f"/api/v1/enterprise-requests/{request['id']}/response", adviser,
+                             json={"response": "已派员到场处置"})
+        self.say(f"  answered after {answered['responseClock']['answeredAfterSeconds']} s, "
+                 f"overdue {answered['responseClock']['overdue']}")
+        plan = self.call("POST", "/api/v1/inspection-plans", inspector, json={
+            "uscc": ent, "plannedOn": today, "scope": "年度消防监督检查"})
+        cap = plan["cap"]
+        self.say(f"  routine inspection planned: {cap['counted']} of {cap['cap']} this year")
+        refused = self.http.post("/api/v1/inspection-plans", headers=inspector, json={
+            "uscc": ent, "plannedOn": today, "scope": "再次例行检查"})
+        self.say(f"  a second routine inspection: {refused.status_code} {refused.json().get('code')}")
+        override = self.call("POST", "/api/v1/inspection-plans", inspector, json={
+            "uscc": ent, "plannedOn": today, "purpose": "complaint", "reason": "群众举报", "scope": "安全出口"})
+        offers = [p["id"] for p in override["mergeOffers"]]
+        self.say(f"  on a complaint it goes through; offered to merge with plan(s) {offers}")
+
     def licence(self, app: dict[str, Any]) -> None:
         number = app["licenceNumber"]
         licence = self.call("GET", f"/api/v1/licences/{number}", {})
