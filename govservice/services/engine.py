@@ -42,7 +42,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -497,6 +498,25 @@ class EngineService:
             created_at=now,
             updated_at=now,
         )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One transaction for the cases started (and steps taken) inside the block and the caller's
+        own rows, written with the session it yields: a subject and its case exist together or not
+        at all. Write only through that session inside the block (on SQLite another connection
+        would wait for this transaction's lock)."""
+        if self._joined() is not None:
+            raise RuntimeError("engine.transaction() inside a step in progress: use the step's session")
+        async with self._leases.lease() as (conn, raw), conn.begin():
+            if self._is_postgres:  # open the transaction that our statements and the session share
+                await conn.exec_driver_sql("SELECT 1")
+            token = _IN_STEP.set((conn, raw, self))
+            tx = _Tx(conn)
+            try:
+                yield tx.session
+                await tx.finish()
+            finally:
+                _IN_STEP.reset(token)
 
     async def _latest_version(self, process_id: str) -> int:
         async with self._ctx.engine.connect() as conn:

@@ -518,3 +518,26 @@ def test_a_stored_definition_decodes_back_to_the_same_one() -> None:
     process = load_process(FIXTURES / "licensing.yaml", registry=REGISTRY_WITH_STAMP)
     again = msgspec.convert(msgspec.to_builtins(process.definition), ProcessDefinition)
     assert again == process.definition
+
+
+# -- a subject and its case in one transaction ----------------------------------------------------
+
+
+async def test_cases_and_the_callers_rows_commit_together_or_not_at_all(
+    service: EngineService, engine: AsyncEngine, clock: ManualClock
+) -> None:
+    with pytest.raises(RuntimeError, match="the subject's row failed"):
+        async with service.transaction() as session:
+            await service.start_case("timed", subject_kind="application", subject_ref="lost", actor=APPLICANT)
+            session.add(IdempotencyRecord(owner="t", key="k-lost", fingerprint="f", created_at=clock.now()))
+            await session.flush()
+            raise RuntimeError("the subject's row failed")
+    assert await count(engine, WorkflowCaseRow, WorkflowCaseRow.subject_ref == "lost") == 0
+    assert await count(engine, IdempotencyRecord, IdempotencyRecord.key == "k-lost") == 0
+
+    async with service.transaction() as session:
+        kept = await service.start_case("timed", subject_kind="application", subject_ref="kept", actor=APPLICANT)
+        moved = await service.fire(kept.id, "take", CLERK)  # a step inside the block joins it too
+        session.add(IdempotencyRecord(owner="t", key="k-kept", fingerprint="f", created_at=clock.now()))
+    assert (await service.get_case(kept.id)).version == moved.case.version == 2
+    assert await count(engine, IdempotencyRecord, IdempotencyRecord.key == "k-kept") == 1

@@ -121,13 +121,11 @@ class ApplicationService:
                     code="credit_barred",
                 )
 
-        # Two transactions: the case, then the application that owns it. Should the second fail,
-        # a draft case with no application and no timers is left behind, harmless and never shown.
-        case = await self._engine.start_case(
-            process_id, subject_kind="application", actor=actor, limit=guide.statutory_limit,
-            payload={"comment": comment} if comment else None,
-        )
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._engine.transaction() as session:  # the case and its application, together
+            case = await self._engine.start_case(
+                process_id, subject_kind="application", actor=actor, limit=guide.statutory_limit,
+                payload={"comment": comment} if comment else None,
+            )
             row = ApplicationRow(
                 case_id=case.id, enterprise_uscc=uscc, enterprise_name=enterprise_name,
                 applicant_sub=actor.sub, matter_code=guide.code, matter_version=matter.version,

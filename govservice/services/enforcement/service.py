@@ -98,13 +98,11 @@ class EnforcementCases:
             self._check_finding(rules, i, finding, data.inspected_on)
         purpose, reason = await self._restrained(data)
 
-        # Cases first, then the rows that own them, in one transaction (as applications do): should
-        # the second fail, cases with no violation row are left behind, never shown.
-        cases = [
-            await self._engine.start_case("violation", subject_kind="violation", actor=actor)
-            for _ in data.findings
-        ]
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._engine.transaction() as session:  # the inspection, its cases and their rows together
+            cases = [
+                await self._engine.start_case("violation", subject_kind="violation", actor=actor)
+                for _ in data.findings
+            ]
             inspection = InspectionRow(
                 uscc=data.uscc,
                 unit_name=data.unit_name,

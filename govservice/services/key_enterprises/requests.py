@@ -102,9 +102,9 @@ class RequestService:
                 raise RuleViolation("the enterprise's enrolment in the service package is not current",
                                     code="not_enrolled")
         hours = self._registry.package.response_line.response_hours
-        case = await self._engine.start_case(PROCESS, subject_kind=SUBJECT_KIND, actor=actor, deadline_hours=hours,
-                                             payload={"kind": kind.value})
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._engine.transaction() as session:  # the request and its case together
+            case = await self._engine.start_case(PROCESS, subject_kind=SUBJECT_KIND, actor=actor,
+                                                 deadline_hours=hours, payload={"kind": kind.value})
             row = EnterpriseRequestRow(
                 case_id=case.id, uscc=uscc, kind=kind.value, subject=subject, detail=detail,
                 unit=entry.adviser_unit, adviser_sub=entry.adviser_sub, raised_by=actor.sub,

@@ -49,14 +49,14 @@ class WorkOrderService:
         self._audit = audit
 
     async def open(self, actor: Actor, rating: RatingRow, app: ApplicationRow) -> int:
-        case = await self._engine.start_case(
-            PROCESS,
-            subject_kind=SUBJECT_KIND,
-            subject_ref=f"rating:{rating.id}",
-            actor=actor,
-            limit=FIX_DAYS,
-        )
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._engine.transaction() as session:  # the work order and its case together
+            case = await self._engine.start_case(
+                PROCESS,
+                subject_kind=SUBJECT_KIND,
+                subject_ref=f"rating:{rating.id}",
+                actor=actor,
+                limit=FIX_DAYS,
+            )
             row = WorkOrderRow(
                 case_id=case.id,
                 rating_id=rating.id,
