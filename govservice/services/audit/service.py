@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from dataclasses import dataclass
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -98,10 +99,27 @@ def _hashed_fields(row: AuditEntryRow) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """An entry waiting to be chained."""
+
+    actor: Actor | None
+    kind: str
+    action: str
+    subject: str
+    enterprise: str | None
+    unit: str | None
+    detail: Mapping[str, Any] | None
+    source: str | None = None
+    at: datetime | None = None
+    system: str = "system"
+
+
 class AuditLog:
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
         self._lock = asyncio.Lock()
+        self._waiting: list[tuple[_Pending, asyncio.Future[int]]] = []
 
     # -- appending -----------------------------------------------------------------------------
 
@@ -116,49 +134,59 @@ class AuditLog:
         unit: str | None = None,
         detail: Mapping[str, Any] | None = None,
     ) -> int:
-        """Append one entry in a transaction of its own, after the change it records has committed
-        (the lock spans the commit, so on SQLite no two tasks of this process read the same head)."""
-        async with self._lock, self._ctx.sessions() as session, session.begin():
-            return await self._append(session, actor, kind, action, subject, enterprise, unit, detail)
+        """Append one entry, after the change it records has committed, and return its id once it
+        is committed. Appends are group-committed: whoever holds the chain lock writes every entry
+        waiting at that moment in one transaction, so concurrent requests share one commit instead
+        of queueing for one each (the lock spans the commit: no two tasks of this process read the
+        same head)."""
+        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._waiting.append((_Pending(actor, str(kind), action, subject, enterprise, unit, detail), done))
+        async with self._lock:
+            if not done.done():
+                batch, self._waiting = self._waiting, []
+                try:
+                    async with self._ctx.sessions() as session, session.begin():
+                        ids = await self._append(session, [pending for pending, _ in batch])
+                except BaseException as exc:
+                    for _, waiter in batch:
+                        if not waiter.done():
+                            waiter.set_exception(exc)
+                    raise
+                for (_, waiter), entry_id in zip(batch, ids, strict=True):
+                    waiter.set_result(entry_id)
+        return done.result()
 
-    async def _append(
-        self,
-        session: AsyncSession,
-        actor: Actor | None,
-        kind: Kind | str,
-        action: str,
-        subject: str,
-        enterprise: str | None,
-        unit: str | None,
-        detail: Mapping[str, Any] | None,
-        *,
-        source: str | None = None,
-        at: datetime | None = None,
-        system: str = "system",
-    ) -> int:
+    async def _append(self, session: AsyncSession, entries: list[_Pending]) -> list[int]:
+        """Chain ``entries`` after the head, in order, under the head's row lock."""
         head = await self._lock_head(session)
-        row = AuditEntryRow(
-            id=head.last_id + 1,
-            at=at or self._ctx.clock.now(),
-            kind=str(kind),
-            action=action[:64],
-            actor_sub=(actor.sub if actor else system)[:255],
-            actor_roles=",".join(sorted(r.value for r in actor.roles)) if actor else "",
-            unit=(actor.unit if actor and actor.unit else unit),
-            enterprise_uscc=enterprise,
-            subject=subject[:64],
-            detail=dict(detail or {}),
-            source=source,
-            prev_hash=head.last_hash,
-            hash="",
-        )
-        row.hash = entry_hash(row.prev_hash, _hashed_fields(row))
-        session.add(row)
+        last_id, last_hash = head.last_id, head.last_hash
+        rows = []
+        for e in entries:
+            actor = e.actor
+            row = AuditEntryRow(
+                id=last_id + 1,
+                at=e.at or self._ctx.clock.now(),
+                kind=e.kind,
+                action=e.action[:64],
+                actor_sub=(actor.sub if actor else e.system)[:255],
+                actor_roles=",".join(sorted(r.value for r in actor.roles)) if actor else "",
+                unit=(actor.unit if actor and actor.unit else e.unit),
+                enterprise_uscc=e.enterprise,
+                subject=e.subject[:64],
+                detail=dict(e.detail or {}),
+                source=e.source,
+                prev_hash=last_hash,
+                hash="",
+            )
+            row.hash = entry_hash(row.prev_hash, _hashed_fields(row))
+            last_id, last_hash = row.id, row.hash
+            rows.append(row)
+        session.add_all(rows)
         await session.flush()
         await session.execute(
-            update(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID).values(last_id=row.id, last_hash=row.hash)
+            update(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID).values(last_id=last_id, last_hash=last_hash)
         )
-        return row.id
+        return [row.id for row in rows]
 
     async def record_timer_steps(self, limit: int = 500) -> int:
         """Append an entry for each step a timer took (deemed acceptance, a work order marked
@@ -204,6 +232,7 @@ class AuditLog:
                     .limit(limit)
                 )
             ).all()
+            pending: list[_Pending] = []
             for (
                 case_id,
                 seq,
@@ -235,19 +264,11 @@ class AuditLog:
                     subject, enterprise, unit = f"request:{request_id}", request_ent, request_unit
                 else:
                     subject, enterprise, unit = f"{kind}_case:{case_id}", None, None
-                await self._append(
-                    session,
-                    None,
-                    Kind.CHANGE,
-                    action,
-                    subject,
-                    enterprise,
-                    unit,
-                    {"from": from_state, "to": to_state},
-                    source=f"event:{case_id}:{seq}",
-                    at=at,
-                    system=TIMER_ACTOR,
-                )
+                pending.append(_Pending(None, Kind.CHANGE.value, action, subject, enterprise, unit,
+                                        {"from": from_state, "to": to_state}, source=f"event:{case_id}:{seq}",
+                                        at=at, system=TIMER_ACTOR))
+            if pending:
+                await self._append(session, pending)
         return len(steps)
 
     async def _lock_head(self, session: AsyncSession) -> AuditHeadRow:
