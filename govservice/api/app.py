@@ -106,7 +106,7 @@ def build_services(settings: Settings, engine: AsyncEngine, clock: Clock, keys: 
         applications=ApplicationService(ctx, workflow, catalogue, files, audit), licences=LicenceService(ctx),
         enterprises=EnterpriseService(ctx), audit=audit, work_orders=work_orders,
         ratings=RatingService(ctx, work_orders, audit), board=BoardService(ctx, workflow),
-        enforcement=enforcement, enforcement_cases=EnforcementCases(ctx, workflow, enforcement),
+        enforcement=enforcement, enforcement_cases=EnforcementCases(ctx, workflow, enforcement, audit),
         evidence=EvidenceService(ctx), key_enterprises=registry,
         key_requests=RequestService(ctx, workflow, registry, audit), key_care=CareService(ctx, registry, audit),
         inspection_plans=InspectionPlans(ctx),

@@ -114,11 +114,14 @@ async def test_an_enterprise_lists_who_read_its_data(
     await get(client, clerk, app["id"])
     assert (await client.get(f"/api/v1/applications/{app['id']}/timeline", headers=clerk)).status_code == 200
     assert (await client.get(f"/api/v1/applications/{app['id']}/materials", headers=clerk)).status_code == 200
+    assert (await client.get("/api/v1/applications", headers=clerk)).json()["items"][0]["id"] == app["id"]
 
     url = f"/api/v1/enterprises/{ENT_A}/data-access"
     page = (await client.get(url, headers=applicant)).json()
     reads = [(i["actorSub"], i["actorRoles"], i["action"], i["subject"]) for i in page["items"]]
     subject = f"application:{app['id']}"
+    assert reads[0] == ("clerk-1", ["clerk"], "list_applications", subject)  # a queue listing is a read too
+    reads = reads[1:]
     assert reads == [
         ("clerk-1", ["clerk"], "list_materials", subject),
         ("clerk-1", ["clerk"], "get_timeline", subject),
@@ -126,9 +129,9 @@ async def test_an_enterprise_lists_who_read_its_data(
     ]
     assert all(i["at"].startswith("2026-03-02T02:00") and i["unit"] == APPROVAL for i in page["items"])
 
-    first = (await client.get(url + "?limit=2", headers=applicant)).json()
-    assert len(first["items"]) == 2 and first["nextCursor"]
-    rest = (await client.get(url + f"?limit=2&cursor={first['nextCursor']}", headers=applicant)).json()
+    first = (await client.get(url + "?limit=3", headers=applicant)).json()
+    assert len(first["items"]) == 3 and first["nextCursor"]
+    rest = (await client.get(url + f"?limit=3&cursor={first['nextCursor']}", headers=applicant)).json()
     assert [i["action"] for i in rest["items"]] == ["get_application"] and rest["nextCursor"] is None
 
     other = auth("applicant", sub="user-b", ent=ENT_B)

@@ -197,7 +197,7 @@ async def test_applicant_sees_only_its_own_enterprises_cases(
     await _act(client, legal, own["id"], "countersign")
     other = await _corrected_on_spot(client, inspector, uscc=OTHER)
     applicant = auth("applicant", ent=ENT)
-    listed = (await client.get("/api/v1/violations", headers=applicant)).json()
+    listed = (await client.get("/api/v1/violations", headers=applicant)).json()["items"]
     assert [v["id"] for v in listed] == [own["id"]]
     seen = (await client.get(f"/api/v1/violations/{own['id']}", headers=applicant)).json()
     assert seen["decision"] == "no_penalty"
@@ -289,10 +289,10 @@ async def test_failed_commitment_recheck_opens_a_violation_case(
     granted = await _commitment_permit(client, applicant, auth)
     checker = auth("inspector", sub="insp-1", unit="FR-APPROVAL")
     await app_act(client, checker, granted["id"], "fail_post_check", comment="二层疏散通道被占用")
-    assert (await client.get("/api/v1/violations", headers=applicant)).json() == []
+    assert (await client.get("/api/v1/violations", headers=applicant)).json()["items"] == []
     revoked = await app_act(client, checker, granted["id"], "fail_recheck", comment="仍未整改")
     assert revoked["outcome"] == "revoked"
-    [case] = (await client.get("/api/v1/violations", headers=applicant)).json()
+    [case] = (await client.get("/api/v1/violations", headers=applicant)).json()["items"]
     assert (case["violationType"], case["state"], case["uscc"]) == (
         "PGP-COMMITMENT-MISMATCH",
         "ordering",
@@ -331,3 +331,23 @@ async def test_order_not_served_within_3_working_days_is_flagged_late(
     assert (await client.get(f"/api/v1/violations/{vid}", headers=inspector)).json()["state"] == "order_late"
     served = await _act(client, inspector, vid, "serve_order")
     assert served["orderServedOn"] == "2026-03-06" and served["state"] == "rectifying"
+
+
+async def test_lists_page_with_a_cursor_and_reads_show_in_the_enterprises_data_access(
+    client: httpx.AsyncClient, inspector: dict[str, str], auth: TokenFactory
+) -> None:
+    made = [await _corrected_on_spot(client, inspector, on=f"2026-03-0{day}") for day in (2, 2, 2)]
+    first = (await client.get("/api/v1/violations?limit=2", headers=inspector)).json()
+    assert [v["id"] for v in first["items"]] == [made[2]["id"], made[1]["id"]] and first["nextCursor"]
+    rest = (await client.get(f"/api/v1/violations?limit=2&cursor={first['nextCursor']}", headers=inspector)).json()
+    assert [v["id"] for v in rest["items"]] == [made[0]["id"]] and rest["nextCursor"] is None
+    ordering = (await client.get("/api/v1/violations?state=ordering", headers=inspector)).json()["items"]
+    assert ordering == []  # each was corrected on the spot
+    inspections = (await client.get("/api/v1/inspections?limit=2", headers=inspector)).json()
+    assert len(inspections["items"]) == 2 and inspections["nextCursor"]
+    assert (await client.get("/api/v1/violations?cursor=bogus", headers=inspector)).status_code == 400
+
+    reads = (await client.get(f"/api/v1/enterprises/{ENT}/data-access?limit=200",
+                              headers=auth("applicant", ent=ENT))).json()["items"]
+    actions = {r["action"] for r in reads if r["actorSub"] == "insp-1"}
+    assert {"list_violations", "list_inspections"} <= actions

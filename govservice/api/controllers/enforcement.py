@@ -14,7 +14,7 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from govservice.api.etag import IfMatch, expected_version
 from govservice.api.problems import problems
-from govservice.api.schemas import Schema
+from govservice.api.schemas import Page, Schema
 from govservice.api.security import SECURED, current_actor, requires
 from govservice.domain.actor import Role
 from govservice.services.enforcement import EnforcementCases, EnforcementService, WaiverRules
@@ -43,7 +43,7 @@ ViolationId = Annotated[int, PathParameter(ge=1, le=2**53)]
 InspectionId = Annotated[int, PathParameter(ge=1, le=2**53)]
 ActionName = Annotated[str, PathParameter(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
-Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000)]
+Cursor = Annotated[str | None, QueryParameter(max_length=64)]
 UsccFilter = Annotated[str | None, QueryParameter(min_length=18, max_length=18)]
 
 _STAFF = (Role.CLERK, Role.SUPERVISOR, Role.INSPECTOR, Role.LEGAL, Role.ADVISER, Role.ADMIN)
@@ -113,16 +113,17 @@ class InspectionController(Controller):
         from_date: Annotated[date | None, QueryParameter(name="from")] = None,
         to_date: Annotated[date | None, QueryParameter(name="to")] = None,
         limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> list[InspectionView]:
-        return await cases.inspections(
+        cursor: Cursor = None,
+    ) -> Page[InspectionView]:
+        items, next_cursor = await cases.inspections(
             current_actor(request),
             uscc=uscc,
             from_date=from_date,
             to_date=to_date,
             limit=limit,
-            offset=offset,
+            cursor=cursor,
         )
+        return Page(items=items, next_cursor=next_cursor)
 
     @get(
         "/{inspection_id:int}",
@@ -159,11 +160,12 @@ class ViolationController(Controller):
         uscc: UsccFilter = None,
         case_state: Annotated[str | None, QueryParameter(name="state", max_length=64)] = None,
         limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> list[ViolationView]:
-        return await cases.violations(
-            current_actor(request), uscc=uscc, state=case_state, limit=limit, offset=offset
+        cursor: Cursor = None,
+    ) -> Page[ViolationView]:
+        items, next_cursor = await cases.violations(
+            current_actor(request), uscc=uscc, state=case_state, limit=limit, cursor=cursor
         )
+        return Page(items=items, next_cursor=next_cursor)
 
     @get(
         "/{violation_id:int}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -334,23 +335,37 @@ class ApplicationService:
     async def _view(self, actor: Actor, application_id: int) -> ApplicationView:
         async with self._ctx.sessions() as session:
             app = await self._load(session, application_id, actor)
-            guide = await records.guide(session, app)
-            present = await records.present_materials(session, app.id)
-            outstanding = await _plugins._outstanding(session, app, present)
-            licence = await session.scalar(
-                select(LicenceRow.number).where(LicenceRow.application_id == app.id)
-            )
-        case = await self._engine.get_case(app.case_id)
-        return application_view(
-            app,
-            case,
-            self._engine.clock_view(case),
-            guide,
-            present,
-            outstanding,
-            licence,
-            promised_due=self._promised_due(case, app),
-        )
+            (view,) = await self._views(session, [app])
+        return view
+
+    async def _views(self, session: AsyncSession, apps: list[ApplicationRow]) -> list[ApplicationView]:
+        """The views of ``apps`` (already checked as visible) with a fixed number of statements."""
+        if not apps:
+            return []
+        ids = [app.id for app in apps]
+        present: dict[int, set[str]] = {app_id: set() for app_id in ids}
+        for app_id, code in await session.execute(
+            select(MaterialRow.application_id, MaterialRow.material_code).where(
+                MaterialRow.application_id.in_(ids), MaterialRow.current.is_(True))
+        ):
+            present[app_id].add(code)
+        licences: dict[int, str] = {app_id: number for app_id, number in await session.execute(
+            select(LicenceRow.application_id, LicenceRow.number).where(LicenceRow.application_id.in_(ids)))}
+        cases = await self._engine.get_cases([app.case_id for app in apps])
+        views = []
+        for app in apps:
+            case = cases[app.case_id]
+            views.append(application_view(
+                app,
+                case,
+                self._engine.clock_view(case),
+                await records.guide(session, app),  # published versions are cached
+                present[app.id],
+                await _plugins._outstanding(session, app, present[app.id]),  # a statement only while 容缺 runs
+                licences.get(app.id),
+                promised_due=self._promised_due(case, app),
+            ))
+        return views
 
     def _promised_due(self, case: CaseView, app: ApplicationRow) -> date | None:
         if case.clock.started_on is None:
@@ -369,7 +384,7 @@ class ApplicationService:
         limit: int,
         cursor: str | None,
     ) -> tuple[list[ApplicationView], str | None]:
-        query = select(ApplicationRow.id).join(WorkflowCaseRow, WorkflowCaseRow.id == ApplicationRow.case_id)
+        query = select(ApplicationRow).join(WorkflowCaseRow, WorkflowCaseRow.id == ApplicationRow.case_id)
         if actor.has(Role.ADMIN):
             pass
         elif actor.has(Role.APPLICANT) and not actor.is_staff:
@@ -404,10 +419,11 @@ class ApplicationService:
             )
         query = query.order_by(ApplicationRow.priority.desc(), ApplicationRow.id).limit(limit + 1)
         async with self._ctx.sessions() as session:
-            ids = list(await session.scalars(query))
-        page = ids[:limit]
-        views = [await self.get(actor, app_id) for app_id in page]
-        next_cursor = _encode_cursor(views[-1].priority, views[-1].id) if len(ids) > limit else None
+            rows = list(await session.scalars(query))
+            views = await self._views(session, rows[:limit])
+        # one read entry per application listed; concurrent appends share one commit
+        await asyncio.gather(*(self._audited(actor, Kind.READ, "list_applications", view) for view in views))
+        next_cursor = _encode_cursor(views[-1].priority, views[-1].id) if len(rows) > limit else None
         return views, next_cursor
 
     async def timeline(self, actor: Actor, application_id: int) -> Timeline:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -10,12 +11,15 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govservice.db.models import FindingRow, InspectionRow, ViolationRow
+from govservice.db.models import FindingRow, InspectionRow, ViolationRow, WorkflowCaseRow
 from govservice.domain.actor import Actor, Role
 from govservice.domain.enforcement import RuleSet, ViolationCatalogue, WaiverList, load_default_rules
 from govservice.domain.uscc import uscc_problem
 from govservice.errors import BadRequest, Forbidden, NotFound, RuleViolation
+from govservice.services.audit import AuditLog
+from govservice.services.audit.service import Kind
 from govservice.services.context import ServiceContext
+from govservice.services.cursors import decode_id_cursor, encode_id_cursor
 from govservice.services.enforcement import plugins as _plugins  # noqa: F401  (registers the process's names)
 from govservice.services.enforcement.inputs import FindingIn, InspectionIn
 from govservice.services.enforcement.views import (
@@ -60,11 +64,16 @@ class EnforcementService:
         )
 
 
+_VIOLATION_CURSOR, _INSPECTION_CURSOR = "vc", "in"
+
+
 class EnforcementCases:
     """Inspections, and the violation case each finding opens on the ``violation`` process."""
 
-    def __init__(self, ctx: ServiceContext, engine: EngineService, rules: EnforcementService) -> None:
+    def __init__(self, ctx: ServiceContext, engine: EngineService, rules: EnforcementService,
+                 audit: AuditLog | None = None) -> None:
         self._ctx = ctx
+        self._audit = audit
         self._engine = engine
         self._rules = rules
         self._plans = InspectionPlans(ctx)
@@ -159,7 +168,12 @@ class EnforcementCases:
                     )
                 )
             inspection_id = inspection.id
-        return await self.inspection(actor, inspection_id)
+        view = await self.inspection(actor, inspection_id, audit=False)
+        if self._audit is not None:
+            await self._audit.record(actor, Kind.CHANGE, "record_inspection", f"inspection:{view.id}",
+                                     enterprise=view.uscc, unit=view.department_unit,
+                                     detail={"purpose": view.purpose, "findings": len(view.findings)})
+        return view
 
     async def _restrained(self, data: InspectionIn) -> tuple[Purpose, str | None]:
         """The purpose the inspection records, after the key-enterprise cap is checked. Carrying out
@@ -208,7 +222,7 @@ class EnforcementCases:
         if finding.committed_on is not None and finding.committed_on > inspected_on:
             raise RuleViolation(f"{where}: committedOn is after the inspection", code="invalid_committed_on")
 
-    async def inspection(self, actor: Actor, inspection_id: int) -> InspectionView:
+    async def inspection(self, actor: Actor, inspection_id: int, *, audit: bool = True) -> InspectionView:
         async with self._ctx.sessions() as session:
             row = await session.get(InspectionRow, inspection_id)
             if row is None:
@@ -224,7 +238,10 @@ class EnforcementCases:
                     select(ViolationRow).where(ViolationRow.inspection_id == row.id)
                 )
             }
-        return _inspection_view(row, findings, violations)
+        view = _inspection_view(row, findings, violations)
+        if audit:
+            await self._read(actor, "get_inspection", f"inspection:{row.id}", row.uscc, row.department_unit)
+        return view
 
     async def inspections(
         self,
@@ -234,18 +251,24 @@ class EnforcementCases:
         from_date: date | None,
         to_date: date | None,
         limit: int,
-        offset: int,
-    ) -> list[InspectionView]:
-        query = select(InspectionRow.id).order_by(InspectionRow.inspected_on.desc(), InspectionRow.id.desc())
+        cursor: str | None,
+    ) -> tuple[list[InspectionView], str | None]:
+        """Newest recorded first."""
+        query = select(InspectionRow.id).order_by(InspectionRow.id.desc())
         if uscc:
             query = query.where(InspectionRow.uscc == uscc)
         if from_date:
             query = query.where(InspectionRow.inspected_on >= from_date)
         if to_date:
             query = query.where(InspectionRow.inspected_on <= to_date)
+        if cursor:
+            query = query.where(InspectionRow.id < decode_id_cursor(_INSPECTION_CURSOR, cursor))
         async with self._ctx.sessions() as session:
-            ids = list(await session.scalars(query.limit(limit).offset(offset)))
-        return [await self.inspection(actor, i) for i in ids]
+            ids = list(await session.scalars(query.limit(limit + 1)))
+        views = [await self.inspection(actor, i, audit=False) for i in ids[:limit]]
+        await asyncio.gather(*(self._read(actor, "list_inspections", f"inspection:{v.id}", v.uscc, v.department_unit)
+                               for v in views))
+        return views, encode_id_cursor(_INSPECTION_CURSOR, ids[limit - 1]) if len(ids) > limit else None
 
     # -- violation cases -------------------------------------------------------------------------
 
@@ -256,25 +279,41 @@ class EnforcementCases:
             raise NotFound(f"violation case {violation_id} does not exist", code="violation_not_found")
         return row
 
-    async def violation(self, actor: Actor, violation_id: int) -> ViolationView:
+    async def _read(self, actor: Actor, action: str, subject: str, uscc: str, unit: str | None) -> None:
+        """A read of an enterprise's enforcement records, for its data-access list."""
+        if self._audit is not None:
+            await self._audit.record(actor, Kind.READ, action, subject, enterprise=uscc, unit=unit)
+
+    async def violation(self, actor: Actor, violation_id: int, *, audit: bool = True) -> ViolationView:
         async with self._ctx.sessions() as session:
             row = await self._load(session, actor, violation_id)
-        return _violation_view(row, await self._engine.get_case(row.case_id))
+        view = _violation_view(row, await self._engine.get_case(row.case_id))
+        if audit:
+            await self._read(actor, "get_violation", f"violation:{row.id}", row.uscc, row.department_unit)
+        return view
 
     async def violations(
-        self, actor: Actor, *, uscc: str | None, state: str | None, limit: int, offset: int
-    ) -> list[ViolationView]:
-        query = select(ViolationRow).order_by(ViolationRow.id.desc())
+        self, actor: Actor, *, uscc: str | None, state: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[ViolationView], str | None]:
+        """Newest first; the state filter is the case's state."""
+        query = (select(ViolationRow).join(WorkflowCaseRow, WorkflowCaseRow.id == ViolationRow.case_id)
+                 .order_by(ViolationRow.id.desc()))
         if not actor.is_staff:
             query = query.where(ViolationRow.uscc == (actor.ent or ""))
         if uscc:
             query = query.where(ViolationRow.uscc == uscc)
-        async with self._ctx.sessions() as session:
-            rows = list(await session.scalars(query))
-        views = [_violation_view(r, await self._engine.get_case(r.case_id)) for r in rows]
         if state:
-            views = [v for v in views if v.state == state]
-        return views[offset : offset + limit]
+            query = query.where(WorkflowCaseRow.state == state)
+        if cursor:
+            query = query.where(ViolationRow.id < decode_id_cursor(_VIOLATION_CURSOR, cursor))
+        async with self._ctx.sessions() as session:
+            rows = list(await session.scalars(query.limit(limit + 1)))
+        page = rows[:limit]
+        cases = await self._engine.get_cases([r.case_id for r in page]) if page else {}
+        views = [_violation_view(r, cases[r.case_id]) for r in page]
+        await asyncio.gather(*(self._read(actor, "list_violations", f"violation:{r.id}", r.uscc, r.department_unit)
+                               for r in page))
+        return views, encode_id_cursor(_VIOLATION_CURSOR, page[-1].id) if len(rows) > limit else None
 
     async def actions(self, actor: Actor, violation_id: int) -> list[ActionOption]:
         async with self._ctx.sessions() as session:
@@ -322,7 +361,11 @@ class EnforcementCases:
             )
             if proposal is not None:
                 await self._engine.fire(row.case_id, proposal, actor, payload={})
-        return await self.violation(actor, violation_id)
+        view = await self.violation(actor, violation_id, audit=False)
+        if self._audit is not None:
+            await self._audit.record(actor, Kind.DECISION if action == "countersign" else Kind.CHANGE, action,
+                                     f"violation:{view.id}", enterprise=view.uscc, unit=row.department_unit)
+        return view
 
     async def statistics(
         self, *, from_date: date | None, to_date: date | None, unit: str | None
