@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govservice import __version__
 from govservice.api.controllers.applications import ApplicationController
+from govservice.api.controllers.assessment import AssessmentController
 from govservice.api.controllers.audit import AuditController
 from govservice.api.controllers.board import BoardController
 from govservice.api.controllers.enforcement import (
@@ -40,13 +41,14 @@ from govservice.api.idempotency import IdempotencyMiddleware
 from govservice.api.media import require_declared_media_type
 from govservice.api.pages import COMPRESS_FROM, SKIP_COMPRESSION
 from govservice.api.problems import EXCEPTION_HANDLERS
-from govservice.api.security import BearerAuthentication
+from govservice.api.security import BearerAuthentication, confine_assessors
 from govservice.auth import Authenticator, KeyStore
 from govservice.config import Settings
 from govservice.db.engine import make_engine, make_sessionmaker
 from govservice.db.migrations import head_revision
 from govservice.domain.clock import Clock, SystemClock
 from govservice.services.applications import ApplicationService
+from govservice.services.assessment import AssessmentService
 from govservice.services.audit import AuditLog
 from govservice.services.board import BoardService
 from govservice.services.catalogue import CatalogueService
@@ -85,6 +87,7 @@ class Services:
     enforcement: EnforcementService
     enforcement_cases: EnforcementCases
     evidence: EvidenceService
+    assessment: AssessmentService
     key_enterprises: KeyEnterpriseRegistry
     key_requests: RequestService
     key_care: CareService
@@ -109,7 +112,7 @@ def build_services(settings: Settings, engine: AsyncEngine, clock: Clock, keys: 
         enforcement=enforcement, enforcement_cases=EnforcementCases(ctx, workflow, enforcement, audit),
         evidence=EvidenceService(ctx), key_enterprises=registry,
         key_requests=RequestService(ctx, workflow, registry, audit), key_care=CareService(ctx, registry, audit),
-        inspection_plans=InspectionPlans(ctx),
+        inspection_plans=InspectionPlans(ctx), assessment=AssessmentService(ctx, workflow, catalogue, audit),
     )
 
 
@@ -153,8 +156,9 @@ def create_app(
                         EnterpriseController, EvaluationController, WorkOrderController, AuditController,
                         BoardController, WaiverRuleController, InspectionController, ViolationController,
                         EnforcementStatisticsController, KeyEnterpriseController, EnterpriseRequestController,
-                        InspectionPlanController, MetricsController,
+                        InspectionPlanController, AssessmentController, MetricsController,
                         assets_router()],
+        guards=[confine_assessors],
         dependencies={
             "catalogue": provide(services.catalogue),
             "applications": provide(services.applications),
@@ -168,6 +172,7 @@ def create_app(
             "cases": provide(services.enforcement_cases),
             "evidence": provide(services.evidence),
             "engine_service": provide(services.engine),
+            "assessment": provide(services.assessment),
             "key_enterprises": provide(services.key_enterprises),
             "key_requests": provide(services.key_requests),
             "key_care": provide(services.key_care),

@@ -78,3 +78,20 @@ def authenticated(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHa
 
 
 SECURED: list[dict[str, list[str]]] = [{BEARER: []}]
+
+
+ASSESSMENT_PATH = "/api/v1/assessment"
+
+
+def confine_assessors(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """App-wide guard: an actor whose only role is ``assessor`` reaches the assessment API and the
+    public routes (no security requirement), and gets 403 everywhere else, whatever the route's
+    own guards would say (assessors never see names, USCCs or files)."""
+    if current_actor(connection).roles != {Role.ASSESSOR}:
+        return
+    if connection.scope["path"].startswith(ASSESSMENT_PATH + "/"):
+        return
+    resolve_security = getattr(handler, "resolve_security", None)
+    if resolve_security is not None and not resolve_security():
+        return
+    raise Forbidden("an assessor reads the assessment API and public pages only", code="assessor_confined")

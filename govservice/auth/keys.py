@@ -79,8 +79,8 @@ class KeyStore:
         path = var_dir / KEY_FILE
         if not path.exists():
             var_dir.mkdir(parents=True, exist_ok=True)
-            _write_new_key(path, cls.generate().private_pem)
-        _restrict_mode(path)
+            write_private_file(path, cls.generate().private_pem)
+        restrict_to_owner(path)
         try:
             return cls.from_pem(path.read_text())
         except (ValueError, TypeError, UnicodeDecodeError) as exc:
@@ -92,7 +92,7 @@ class KeyStore:
         return {"keys": [dict(self.public_jwk)]}
 
 
-def _write_new_key(path: Path, pem: str) -> None:
+def write_private_file(path: Path, pem: str) -> None:
     """Write the whole key to a private temporary file, then link it into place: another
     process never sees a half-written key, and when two race the first link wins."""
     temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
@@ -108,7 +108,7 @@ def _write_new_key(path: Path, pem: str) -> None:
         temp.unlink(missing_ok=True)
 
 
-def _restrict_mode(path: Path) -> None:
+def restrict_to_owner(path: Path) -> None:
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         log.warning("%s was readable by others (mode %o); restricting it to 0600", path, mode)

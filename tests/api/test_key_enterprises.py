@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.api.apps_helpers import APPROVAL, ENT_A, ENT_B, PDF, PNG, act, create, get, run_timers, upload_all
+from tests.api.apps_helpers import APPROVAL, ENT_A, ENT_B, PDF, PNG, act, create, run_timers, upload_all
 from tests.conftest import TokenFactory
 
 ADVISER_UNIT = "FR-ADVISORY"

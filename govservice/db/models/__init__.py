@@ -1,6 +1,7 @@
 """Every model module is imported here so that alembic's autogenerate sees the whole schema."""
 
 from govservice.db.models.applications import ApplicationRow, LicenceRow, MaterialRow, NoticeRow, VisitRow
+from govservice.db.models.assessment import ApplicationCountRow
 from govservice.db.models.audit import AuditEntryRow, AuditHeadRow
 from govservice.db.models.catalogue import MatterVersionRow
 from govservice.db.models.enforcement import EvidenceRow, FindingRow, InspectionRow, ViolationRow
@@ -23,6 +24,7 @@ from govservice.db.models.workflow import (
 )
 
 __all__ = [
+    "ApplicationCountRow",
     "ApplicationRow",
     "AuditEntryRow",
     "AuditHeadRow",

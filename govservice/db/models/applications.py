@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govservice.db.base import Base, UtcDateTime
@@ -18,6 +18,18 @@ class ApplicationRow(Base):
     __table_args__ = (
         Index(None, "enterprise_uscc", "id"),
         Index(None, "unit", "priority", "id"),
+        # the assessment's period filters (govservice.services.assessment): records, event log, and
+        # the small populations counted live (tolerant supplements, post-checks not done yet)
+        Index(None, "concluded_at"),
+        Index(None, "decided_on"),
+        Index(None, "accepted_on"),
+        Index(None, "created_at"),
+        Index("ix_applications_tolerant", "tolerant_due_on", "unit", "matter_code", "supplemented_on",
+              "concluded_at", postgresql_where=text("tolerant_due_on IS NOT NULL"),
+              sqlite_where=text("tolerant_due_on IS NOT NULL")),
+        Index("ix_applications_post_check_open", "decided_on", "unit", "matter_code", "post_check_due_on",
+              postgresql_where=text("post_check_due_on IS NOT NULL AND post_checked_on IS NULL"),
+              sqlite_where=text("post_check_due_on IS NOT NULL AND post_checked_on IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -37,12 +49,22 @@ class ApplicationRow(Base):
     accepted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     concluded_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    concluded_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # concluded_at's local date
     visits: Mapped[int] = mapped_column(Integer, default=0)
     visit_tag: Mapped[str | None] = mapped_column(String(16), nullable=True)  # zero_visit | one_visit
     promise_broken: Mapped[bool] = mapped_column(Boolean, default=False)  # more visits than promised
     commitment_signed: Mapped[bool] = mapped_column(Boolean, default=False)
     supplement_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Facts the steps write as the case moves (services/applications/records.py), which the indicators
+    # count (services/assessment): no working day is computed at read time.
+    decision_working_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the clock at decision
+    decision_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)  # statutory (+ extension) then
+    materials_count: Mapped[int | None] = mapped_column(Integer, nullable=True)  # materials in at conclusion
+    tolerant_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # 容缺 deadline, kept
+    supplemented_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # 容缺 supplements accepted
+    post_check_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # commitment route: 20 WD
+    post_checked_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # the post-check, passed or not
 
 
 class MaterialRow(Base):

@@ -59,7 +59,7 @@ class ViolationRow(Base):
     """A violation case: one finding, its rectification, the waiver evaluation and the decision."""
 
     __tablename__ = "violations"
-    __table_args__ = (Index(None, "uscc", "decided_on"),)
+    __table_args__ = (Index(None, "uscc", "decided_on"), Index(None, "decided_on"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("workflow_cases.id"), type_=BigId, unique=True)

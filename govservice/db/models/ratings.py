@@ -17,7 +17,10 @@ class RatingRow(Base):
     time; see :mod:`govservice.services.ratings`."""
 
     __tablename__ = "ratings"
-    __table_args__ = (Index(None, "unit", "rated_at"),)
+    __table_args__ = (
+        Index(None, "unit", "rated_at"),
+        Index(None, "concluded_at", "unit", "matter_code", "stars", "excluded"),  # satisfaction by period
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), type_=BigId, unique=True)
@@ -30,6 +33,9 @@ class RatingRow(Base):
     # An upheld appeal (malicious review) takes the rating out of the satisfaction rate.
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
     fix_stars: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the rater's rating of the fix
+    # copied from the application, so the satisfaction rate of a period reads the ratings alone
+    concluded_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    matter_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class WorkOrderRow(Base):
@@ -37,7 +43,7 @@ class WorkOrderRow(Base):
     (process ``bad_review``)."""
 
     __tablename__ = "work_orders"
-    __table_args__ = (Index(None, "unit", "id"),)
+    __table_args__ = (Index(None, "unit", "id"), Index(None, "opened_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("workflow_cases.id"), type_=BigId, unique=True)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -67,6 +68,11 @@ class WorkflowCaseRow(Base):
         # No index on state: every step changes it, and without one PostgreSQL updates the row in
         # place (HOT). Queues by state belong to the subject's own table (e.g. applications).
         Index(None, "subject_kind", "subject_ref"),
+        # The outcomes of bad-review work orders, read without touching the cases' pages (the board,
+        # the assessment). Partial: application cases are not in it; their outcome changes once.
+        Index("ix_workflow_cases_work_order_outcome", "id", "outcome",
+              postgresql_where=text("subject_kind = 'work_order'"),
+              sqlite_where=text("subject_kind = 'work_order'")),
         {"postgresql_with": {"fillfactor": 80}},  # room in each page for those in-place updates
     )
 

@@ -20,6 +20,7 @@ from govservice.domain.enterprise import CreditStatus, is_creditworthy
 from govservice.domain.licence import LicenceStatus
 from govservice.domain.materials import find_material, material_gaps
 from govservice.services.applications import records
+from govservice.services.assessment import counts
 from govservice.services.engine import CaseView, EffectRun, effect_handler, facts_builder
 from govservice.workflow import REGISTRY, CaseFacts, EffectContext, Situation
 
@@ -167,6 +168,7 @@ async def record_acceptance(run: EffectRun) -> None:
     app = await _app(run)
     started = run.case.clock.started_on
     app.accepted_on = started or records.today(run)
+    await counts.add(run.session, counts.ACCEPTED, app.accepted_on, app, route=app.route, n=1)
 
 
 @effect_handler("issue_deficiency_notice")
@@ -199,7 +201,9 @@ async def open_supplement_window(run: EffectRun) -> None:
     present = await records.present_materials(run.session, app.id)
     gaps = material_gaps(guide, Route(app.route), present)
     due = records.calendar_of(run).add_working_days(records.today(run), _supplement_days(guide))
-    app.supplement_due_on = due
+    app.supplement_due_on = app.tolerant_due_on = due
+    if app.accepted_on is not None:
+        await counts.add(run.session, counts.ACCEPTED, app.accepted_on, app, route=app.route, tolerant=1)
     records.add_notice(
         run,
         app,
@@ -220,6 +224,7 @@ async def open_supplement_window(run: EffectRun) -> None:
 @effect_handler("issue_rectification_order")
 async def rectification_order(run: EffectRun) -> None:
     app = await _app(run)
+    await records.record_post_check(run, app)  # the order is served with the failed post-check
     deadline = run.calendar.add_working_days(run.today, int(run.params["working_days"]))
     recheck = run.calendar.add_working_days(deadline, int(run.params["recheck_within"]))
     records.add_notice(run, app, "rectification_order", {
@@ -234,6 +239,8 @@ async def rectification_order(run: EffectRun) -> None:
 async def close_supplement_window(run: EffectRun) -> None:
     app = await _app(run)
     app.supplement_due_on = None
+    if run.move.outcome is None:  # accepted supplements; rejection or the deadline end the case
+        app.supplemented_on = run.today
 
 
 @effect_handler("break_commitment")
@@ -285,11 +292,16 @@ async def conclude(run: EffectRun) -> None:
     """Tag the case zero-visit or one-visit; more visits than the matter promises is a broken promise."""
     app = await _app(run)
     guide = await records.guide(run.session, app)
-    app.concluded_at = run.now
+    app.concluded_at, app.concluded_on = run.now, run.today
     if run.move.outcome in {"approved", "denied", "completed"} and app.decided_on is None:
-        app.decided_on = records.today(run)
+        await records.record_decision(run, app)
+    await records.record_post_check(run, app)
+    app.materials_count = len(await records.present_materials(run.session, app.id))
     app.visit_tag = "zero_visit" if app.visits == 0 else "one_visit" if app.visits == 1 else "multi_visit"
     app.promise_broken = app.visits > guide.max_visits
+    await counts.add(run.session, counts.CONCLUDED, run.today, app, n=1, online=app.channel == "online",
+                     zero_visit=app.visits == 0, at_most_one_visit=app.visits <= 1, visits=app.visits,
+                     materials=app.materials_count)
 
 
 @effect_handler("notify_refusal")
@@ -303,7 +315,7 @@ async def notify_refusal(run: EffectRun) -> None:
 @effect_handler("notify_decision")
 async def notify_decision(run: EffectRun) -> None:
     app = await _app(run)
-    app.decided_on = records.today(run)
+    await records.record_decision(run, app)
     body: dict[str, Any] = {"outcome": run.move.outcome, "reasons": _payload(run).get("reasons")}
     if run.move.outcome != "approved":
         body["remedies"] = records.REMEDIES

@@ -24,6 +24,7 @@ from govservice.domain.catalogue import Material, MatterGuide
 from govservice.domain.enterprise import CreditStatus
 from govservice.domain.licence import LicenceContent, LicenceStatus, canonical_bytes, new_licence_number
 from govservice.errors import NotFound, RuleViolation
+from govservice.services.assessment import counts
 from govservice.services.engine import EffectRun
 
 REMEDIES = [
@@ -32,6 +33,7 @@ REMEDIES = [
 ]
 
 _GUIDES: dict[tuple[str, int], MatterGuide] = {}  # published versions never change
+POST_CHECK_STATES = frozenset({"post_check", "post_check_late"})  # the commitment route's (commitment.yaml)
 
 
 async def application_for_case(session: AsyncSession, case_id: int) -> ApplicationRow:
@@ -101,6 +103,30 @@ def add_notice(
 
 def today(run: EffectRun) -> date:
     return run.today
+
+
+async def record_decision(run: EffectRun, app: ApplicationRow) -> None:
+    """The decision date, with the facts the indicators count: the working days the case clock ran
+    (paused time excluded), the limit then in force (an extension included) and, when the decision
+    opens a post-check (commitment route), the post-check's deadline."""
+    days, limit = run.case.clock.elapsed(run.calendar, run.today), run.case.clock.limit
+    app.decided_on, app.decision_working_days, app.decision_limit = run.today, days, limit
+    app.post_check_due_on = next((t.due_on for t in run.move.arm if t.state in POST_CHECK_STATES), None)
+    await counts.add(run.session, counts.DECIDED, run.today, app, working_days=days, n=1,
+                     on_time_promised=days <= app.promised_limit, on_time_statutory=days <= limit,
+                     promised_days=app.promised_limit, statutory_days=app.statutory_limit,
+                     same_day=run.today == app.accepted_on)
+
+
+async def record_post_check(run: EffectRun, app: ApplicationRow) -> None:
+    """The day of the commitment route's post-check (passed or failed), when this step is it."""
+    if run.move.source not in POST_CHECK_STATES or app.post_checked_on is not None or app.decided_on is None:
+        return
+    app.post_checked_on = run.today
+    due = app.post_check_due_on
+    days = counts.NO_DAYS if app.decision_working_days is None else app.decision_working_days
+    await counts.add(run.session, counts.DECIDED, app.decided_on, app, working_days=days, post_checked=1,
+                     post_checked_on_time=due is not None and run.today <= due)
 
 
 def calendar_of(run: EffectRun) -> WorkingCalendar:

@@ -21,7 +21,7 @@ from govservice.db.models import (
     WorkflowCaseRow,
 )
 from govservice.domain.actor import Actor, Role
-from govservice.domain.catalogue import MatterGuide, Route
+from govservice.domain.catalogue import Route
 from govservice.domain.enterprise import CreditStatus, is_creditworthy
 from govservice.domain.materials import find_material, required_uploads
 from govservice.domain.uscc import uscc_problem

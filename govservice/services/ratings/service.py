@@ -73,6 +73,8 @@ class RatingService:
             rated_by=actor.sub,
             rated_at=now,
             excluded=False,
+            concluded_at=app.concluded_at,  # so that the satisfaction rate of a period reads ratings alone
+            matter_code=app.matter_code,
         )
         try:
             async with self._ctx.sessions() as session, session.begin():
