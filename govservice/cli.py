@@ -198,13 +198,35 @@ def _workflow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     register_commands(sub)
 
 
+def cmd_recount(settings: Settings, _: argparse.Namespace) -> int:
+    from govservice.db.engine import make_engine
+    from govservice.services.assessment.counts import recount
+
+    async def run() -> int:
+        engine = make_engine(settings.database_url)
+        try:
+            return await recount(engine)
+        finally:
+            await engine.dispose()
+
+    rows = asyncio.run(run())
+    print(f"recounted the indicators' running counts from the applications' facts: {rows} rows")
+    return 0
+
+
+def _recount_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub.add_parser(
+        "recount", help="recompute the indicators' running counts from the applications (after a repair)"
+    ).set_defaults(func=cmd_recount)
+
+
 def _demo_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from govservice.demo import register
 
     register(sub)
 
 
-_EXTENSIONS.extend([_workflow_commands, _demo_command])
+_EXTENSIONS.extend([_workflow_commands, _recount_command, _demo_command])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, func, insert, literal, select
+from sqlalchemy import ColumnElement, case, delete, func, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql import Executable
 
 from govservice.db.models import ApplicationCountRow, ApplicationRow
@@ -138,3 +138,15 @@ def rebuild() -> list[Executable]:
             materials=func.sum(func.coalesce(A.materials_count, 0)),
         ),
     ]
+
+
+async def recount(engine: AsyncEngine) -> int:
+    """Replace every count by the aggregate of the applications' facts (after facts were repaired
+    outside the steps); returns how many count rows there are. On PostgreSQL the table is locked
+    for the duration, so steps that add to it wait instead of interleaving."""
+    async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("LOCK TABLE application_counts IN EXCLUSIVE MODE"))
+        for statement in rebuild():
+            await conn.execute(statement)
+        return int(await conn.scalar(select(func.count()).select_from(T)) or 0)
