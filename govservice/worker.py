@@ -39,9 +39,11 @@ async def run_worker(
     batch: int = 50,
     name: str | None = None,
     after_round: Callable[[], Awaitable[object]] | None = None,
+    each_round: Callable[[], Awaitable[object]] | None = None,
 ) -> None:
     """Fire due timers until ``stop`` is set; sleeps ``interval`` seconds when nothing is due.
-    ``after_round`` runs after a round that fired something (the audit trail records timer steps)."""
+    ``after_round`` runs after a round that fired something (the audit trail records timer steps);
+    ``each_round`` after every round (webhook delivery: events come from people's steps too)."""
     name = name or worker_name()
     log.info("timer worker %s started", name)
     while not stop.is_set():
@@ -55,6 +57,11 @@ async def run_worker(
                 await after_round()
             except Exception:
                 log.exception("timer worker %s: the after-round hook failed", name)
+        if each_round is not None:
+            try:
+                await each_round()
+            except Exception:
+                log.exception("timer worker %s: the each-round hook failed", name)
         if run is not None and run.claimed:
             log.info(
                 "timers: %d fired, %d dropped, %d failed, %d to retry",
@@ -95,15 +102,19 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
             if args.once:
                 run = await service.run_due_timers(worker_name(), limit=args.batch)
                 await services.audit.record_timer_steps()
+                sent = await services.webhooks.run_round()
                 print(
                     f"claimed {run.claimed}: {run.fired} fired, {run.dropped} dropped, {run.failed} failed, "
                     f"{run.retry} to retry"
                 )
+                print(f"webhooks: {sent.delivered} delivered, {sent.retry} to retry, {sent.failed} failed")
             else:
                 await run_worker(service, stop, interval=args.interval, batch=args.batch,
-                                 after_round=services.audit.record_timer_steps)
+                                 after_round=services.audit.record_timer_steps,
+                                 each_round=services.webhooks.run_round)
         finally:
             await service.aclose()
+            await services.webhooks.aclose()
             await engine.dispose()
 
     asyncio.run(main())
@@ -161,7 +172,7 @@ def cmd_workflows_graph(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def register_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    worker = sub.add_parser("worker", help="run the timer loop (fires due deadlines)")
+    worker = sub.add_parser("worker", help="run the timer and delivery loop (due deadlines, webhooks)")
     worker.add_argument("--once", action="store_true", help="one round, then exit")
     worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
     worker.add_argument("--batch", type=int, default=50, help="timers claimed per round")

@@ -36,6 +36,7 @@ from govservice.api.controllers.matters import MatterController
 from govservice.api.controllers.metrics import PROMETHEUS, MetricsController
 from govservice.api.controllers.ratings import EvaluationController, WorkOrderController
 from govservice.api.controllers.system import SystemController
+from govservice.api.controllers.webhooks import WebhookController
 from govservice.api.docs import assets_router, openapi_config
 from govservice.api.idempotency import IdempotencyMiddleware
 from govservice.api.media import require_declared_media_type
@@ -67,6 +68,7 @@ from govservice.services.key_enterprises import (
 )
 from govservice.services.licences import LicenceService
 from govservice.services.ratings import RatingService, WorkOrderService
+from govservice.services.webhooks import WebhookService
 from govservice.storage import LocalFileStore
 from govservice.worker import run_worker
 
@@ -92,9 +94,11 @@ class Services:
     key_requests: RequestService
     key_care: CareService
     inspection_plans: InspectionPlans
+    webhooks: WebhookService
 
 
-def build_services(settings: Settings, engine: AsyncEngine, clock: Clock, keys: KeyStore | None = None) -> Services:
+def build_services(settings: Settings, engine: AsyncEngine, clock: Clock, keys: KeyStore | None = None,
+                   http: httpx.AsyncClient | None = None) -> Services:
     files = LocalFileStore(settings.var_dir / "files")
     ctx = ServiceContext(settings=settings, engine=engine, sessions=make_sessionmaker(engine), clock=clock,
                          signing_keys=keys, files=files, package=load_service_package(settings.workflows_dir))
@@ -113,6 +117,7 @@ def build_services(settings: Settings, engine: AsyncEngine, clock: Clock, keys: 
         evidence=EvidenceService(ctx), key_enterprises=registry,
         key_requests=RequestService(ctx, workflow, registry, audit), key_care=CareService(ctx, registry, audit),
         inspection_plans=InspectionPlans(ctx), assessment=AssessmentService(ctx, workflow, catalogue, audit),
+        webhooks=WebhookService(ctx, http),
     )
 
 
@@ -130,13 +135,15 @@ def create_app(
     engine = engine or make_engine(settings.database_url)
     clock = clock or SystemClock()
     keys = keys or KeyStore.load_or_create(settings.var_dir)
-    services = build_services(settings, engine, clock, keys)
+    services = build_services(settings, engine, clock, keys, http)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         # The embedded default runs the timer worker in-process; production runs `govservice worker`.
         stop = asyncio.Event()
-        worker = (asyncio.create_task(run_worker(services.engine, stop, after_round=services.audit.record_timer_steps))
+        worker = (asyncio.create_task(run_worker(services.engine, stop,
+                                                 after_round=services.audit.record_timer_steps,
+                                                 each_round=services.webhooks.run_round))
                   if settings.run_worker else None)
         try:
             yield
@@ -145,6 +152,7 @@ def create_app(
             if worker is not None:
                 await worker
             await services.engine.aclose()
+            await services.webhooks.aclose()
             if owns_engine:
                 await engine.dispose()
 
@@ -156,7 +164,7 @@ def create_app(
                         EnterpriseController, EvaluationController, WorkOrderController, AuditController,
                         BoardController, WaiverRuleController, InspectionController, ViolationController,
                         EnforcementStatisticsController, KeyEnterpriseController, EnterpriseRequestController,
-                        InspectionPlanController, AssessmentController, MetricsController,
+                        InspectionPlanController, AssessmentController, MetricsController, WebhookController,
                         assets_router()],
         guards=[confine_assessors],
         dependencies={
@@ -177,6 +185,7 @@ def create_app(
             "key_requests": provide(services.key_requests),
             "key_care": provide(services.key_care),
             "inspection_plans": provide(services.inspection_plans),
+            "webhooks": provide(services.webhooks),
         },
         middleware=[PROMETHEUS.middleware, BearerAuthentication, IdempotencyMiddleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

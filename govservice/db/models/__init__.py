@@ -15,6 +15,7 @@ from govservice.db.models.key_enterprises import (
     ServiceRecordRow,
 )
 from govservice.db.models.ratings import CallbackRow, RatingRow, WorkOrderRow
+from govservice.db.models.webhooks import WebhookCursorRow, WebhookDeliveryRow, WebhookSubscriptionRow
 from govservice.db.models.workflow import (
     WorkflowCalendarRow,
     WorkflowCaseRow,
@@ -47,6 +48,9 @@ __all__ = [
     "ServiceRecordRow",
     "ViolationRow",
     "VisitRow",
+    "WebhookCursorRow",
+    "WebhookDeliveryRow",
+    "WebhookSubscriptionRow",
     "WorkflowCalendarRow",
     "WorkflowCaseRow",
     "WorkflowDefinitionRow",

@@ -1,0 +1,7 @@
+"""Webhooks: subscriptions, and workflow events delivered to them signed, retried, never lost."""
+
+from govservice.services.webhooks.courier import DeliveryRun
+from govservice.services.webhooks.service import STATUSES, WebhookService
+from govservice.services.webhooks.views import DeliveryView, WebhookCreated, WebhookView
+
+__all__ = ["STATUSES", "DeliveryRun", "DeliveryView", "WebhookCreated", "WebhookService", "WebhookView"]

@@ -1,0 +1,148 @@
+"""Sends due deliveries: claims them (FOR UPDATE SKIP LOCKED on PostgreSQL, so any number of
+workers share the queue), POSTs each signed, and records the answer. 2xx is delivered; anything
+else is retried with exponential backoff until ``MAX_ATTEMPTS``, then the delivery is ``failed``
+(kept and listed; an administrator can re-queue it)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+import msgspec
+from sqlalchemy import select, update
+
+from govservice.db.models import WebhookDeliveryRow, WebhookSubscriptionRow
+from govservice.services.context import ServiceContext
+from govservice.services.webhooks.signing import signature
+
+DELIVERIES, SUBS = WebhookDeliveryRow, WebhookSubscriptionRow
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+MAX_ATTEMPTS = 12
+FIRST_BACKOFF = timedelta(minutes=1)
+MAX_BACKOFF = timedelta(hours=6)
+TIMEOUT = 10.0  # seconds per delivery
+LEASE = timedelta(minutes=2)  # a claimed delivery whose worker died is due again after this
+PARALLEL = 8
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failed attempt: 1 min, 2, 4, ... capped at 6 h."""
+    return min(FIRST_BACKOFF * 2 ** (attempts - 1), MAX_BACKOFF)
+
+
+@dataclass(slots=True)
+class DeliveryRun:
+    claimed: int = 0
+    delivered: int = 0
+    retry: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    id: int
+    type: str
+    payload: dict[str, object]
+    attempts: int
+    url: str
+    secret: str
+
+
+class Courier:
+    def __init__(self, ctx: ServiceContext, http: httpx.AsyncClient | None = None) -> None:
+        self._ctx = ctx
+        self._http = http
+        self._owns_http = http is None
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient()
+        return self._http
+
+    async def aclose(self) -> None:
+        if self._owns_http and self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def deliver_due(self, limit: int = 50) -> DeliveryRun:
+        run = DeliveryRun()
+        claimed = await self._claim(limit)
+        run.claimed = len(claimed)
+        gate = asyncio.Semaphore(PARALLEL)
+
+        async def one(item: _Claimed) -> str:
+            async with gate:
+                return await self._deliver(item)
+
+        for outcome in await asyncio.gather(*(one(item) for item in claimed)):
+            setattr(run, outcome, getattr(run, outcome) + 1)
+        return run
+
+    async def _claim(self, limit: int) -> list[_Claimed]:
+        now = self._ctx.clock.now()
+        due = (
+            select(DELIVERIES.id)
+            .join(SUBS, SUBS.id == DELIVERIES.subscription_id)
+            .where(DELIVERIES.status == PENDING, DELIVERIES.next_attempt_at <= now, SUBS.active.is_(True))
+            .order_by(DELIVERIES.next_attempt_at, DELIVERIES.id)
+            .limit(limit)
+        )
+        # The lease: claimed rows are pushed out of reach while this worker sends them.
+        claim = update(DELIVERIES).values(next_attempt_at=now + LEASE)
+        if self._ctx.engine.dialect.name == "postgresql":  # rows another worker holds are skipped
+            due_cte = due.with_for_update(of=DELIVERIES, skip_locked=True).cte("due")
+            claim = claim.where(DELIVERIES.id == due_cte.c.id)
+        else:  # SQLite: one writer at a time; the statement is atomic
+            claim = claim.where(DELIVERIES.id.in_(due.scalar_subquery()))
+        async with self._ctx.sessions() as session, session.begin():
+            ids = list(await session.scalars(
+                claim.returning(DELIVERIES.id).execution_options(synchronize_session=False)))
+            if not ids:
+                return []
+            rows = (await session.execute(
+                select(DELIVERIES.id, DELIVERIES.type, DELIVERIES.payload, DELIVERIES.attempts,
+                       SUBS.url, SUBS.secret)
+                .join(SUBS, SUBS.id == DELIVERIES.subscription_id)
+                .where(DELIVERIES.id.in_(ids)).order_by(DELIVERIES.id)
+            )).all()
+        return [_Claimed(*row) for row in rows]
+
+    async def _deliver(self, item: _Claimed) -> str:
+        body = msgspec.json.encode(item.payload)
+        timestamp = int(self._ctx.clock.now().timestamp())
+        headers = {
+            "Content-Type": "application/json",
+            "Govservice-Event": item.type,
+            "Govservice-Delivery": str(item.id),
+            "Govservice-Signature": signature(item.secret, timestamp, body),
+        }
+        code: int | None = None
+        error: str | None = None
+        try:
+            response = await self._client().post(item.url, content=body, headers=headers, timeout=TIMEOUT)
+            code = response.status_code
+            if not 200 <= code < 300:
+                error = f"HTTP {code}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__
+        now = self._ctx.clock.now()
+        attempts = item.attempts + 1
+        values: dict[str, object] = {"attempts": attempts, "last_status_code": code, "last_error": error}
+        if error is None:
+            values.update(status=DELIVERED, delivered_at=now, next_attempt_at=None)
+            outcome = "delivered"
+        elif attempts >= MAX_ATTEMPTS:
+            values.update(status=FAILED, next_attempt_at=None)
+            outcome = "failed"
+        else:
+            values.update(next_attempt_at=now + backoff(attempts))
+            outcome = "retry"
+        async with self._ctx.sessions() as session, session.begin():
+            await session.execute(
+                update(DELIVERIES)
+                .where(DELIVERIES.id == item.id, DELIVERIES.status == PENDING)
+                .values(**values)
+            )
+        return outcome

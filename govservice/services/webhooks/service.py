@@ -1,0 +1,135 @@
+"""Webhook subscriptions (administrators) and the worker's round: dispatch events, send what is due."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from govservice.db.models import WebhookDeliveryRow, WebhookSubscriptionRow
+from govservice.domain.actor import Actor, Role
+from govservice.errors import BadRequest, Conflict, Forbidden, NotFound
+from govservice.services.context import ServiceContext
+from govservice.services.cursors import decode_id_cursor, encode_id_cursor
+from govservice.services.webhooks.courier import DELIVERED, PENDING, Courier, DeliveryRun
+from govservice.services.webhooks.dispatcher import Dispatcher
+from govservice.services.webhooks.signing import new_secret
+from govservice.services.webhooks.views import (
+    DeliveryView,
+    WebhookCreated,
+    WebhookView,
+    delivery_view,
+    webhook_view,
+)
+
+SUBS, DELIVERIES = WebhookSubscriptionRow, WebhookDeliveryRow
+STATUSES = ("pending", "delivered", "failed")
+
+
+class WebhookService:
+    def __init__(self, ctx: ServiceContext, http: httpx.AsyncClient | None = None) -> None:
+        self._ctx = ctx
+        self.dispatcher = Dispatcher(ctx)
+        self.courier = Courier(ctx, http)
+
+    async def run_round(self) -> DeliveryRun:
+        """The worker's round: new events become deliveries, then the due ones are sent."""
+        await self.dispatcher.dispatch()
+        return await self.courier.deliver_due()
+
+    async def aclose(self) -> None:
+        await self.courier.aclose()
+
+    # -- subscriptions ---------------------------------------------------------------------------
+
+    async def subscribe(self, actor: Actor, url: str, events: list[str]) -> WebhookCreated:
+        _admin(actor)
+        _check_url(url)
+        row = SUBS(url=url, secret=new_secret(), events=sorted(set(events)), active=True,
+                   created_by=actor.sub, created_at=self._ctx.clock.now())
+        async with self._ctx.sessions() as session, session.begin():
+            session.add(row)
+            await session.flush()
+        view = webhook_view(row)
+        return WebhookCreated(id=view.id, url=view.url, events=view.events, active=view.active,
+                              created_by=view.created_by, created_at=view.created_at, secret=row.secret)
+
+    async def list(
+        self, actor: Actor, *, limit: int, cursor: str | None
+    ) -> tuple[list[WebhookView], str | None]:
+        _admin(actor)
+        query = select(SUBS)
+        if cursor:
+            query = query.where(SUBS.id > decode_id_cursor("w", cursor))
+        async with self._ctx.sessions() as session:
+            rows = list(await session.scalars(query.order_by(SUBS.id).limit(limit + 1)))
+        items = [webhook_view(r) for r in rows[:limit]]
+        return items, encode_id_cursor("w", items[-1].id) if len(rows) > limit else None
+
+    async def get(self, actor: Actor, webhook_id: int) -> WebhookView:
+        _admin(actor)
+        async with self._ctx.sessions() as session:
+            return webhook_view(await _subscription(session, webhook_id))
+
+    async def deactivate(self, actor: Actor, webhook_id: int) -> None:
+        """Stops it: no new deliveries, and its pending ones are not sent (they stay listed)."""
+        _admin(actor)
+        async with self._ctx.sessions() as session, session.begin():
+            (await _subscription(session, webhook_id)).active = False
+
+    # -- deliveries ------------------------------------------------------------------------------
+
+    async def deliveries(self, actor: Actor, webhook_id: int, *, status: str | None, limit: int,
+                         cursor: str | None) -> tuple[list[DeliveryView], str | None]:
+        """Newest first."""
+        _admin(actor)
+        query = select(DELIVERIES).where(DELIVERIES.subscription_id == webhook_id)
+        if status is not None:
+            query = query.where(DELIVERIES.status == status)
+        if cursor:
+            query = query.where(DELIVERIES.id < decode_id_cursor("d", cursor))
+        async with self._ctx.sessions() as session:
+            await _subscription(session, webhook_id)
+            rows = list(await session.scalars(query.order_by(DELIVERIES.id.desc()).limit(limit + 1)))
+        items = [delivery_view(r) for r in rows[:limit]]
+        return items, encode_id_cursor("d", items[-1].id) if len(rows) > limit else None
+
+    async def retry(self, actor: Actor, webhook_id: int, delivery_id: int) -> DeliveryView:
+        """Re-queue a delivery now, with a fresh set of attempts (a delivered one is 409)."""
+        _admin(actor)
+        async with self._ctx.sessions() as session, session.begin():
+            row = await session.get(DELIVERIES, delivery_id, with_for_update=True)
+            if row is None or row.subscription_id != webhook_id:
+                raise NotFound(f"webhook {webhook_id} has no delivery {delivery_id}",
+                               code="delivery_not_found")
+            if row.status == DELIVERED:
+                raise Conflict("the delivery was delivered already", code="already_delivered")
+            row.status, row.attempts, row.next_attempt_at = PENDING, 0, self._ctx.clock.now()
+            await session.flush()
+            return delivery_view(row)
+
+
+def _admin(actor: Actor) -> None:
+    if not actor.has(Role.ADMIN):
+        raise Forbidden("webhooks are managed by administrators", code="role_required")
+
+
+def _check_url(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.username
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        ok = False
+    if not ok:
+        raise BadRequest("the webhook URL must be an http or https URL with a host and no credentials",
+                         code="invalid_url", errors=[{"field": "url", "message": "not an http(s) URL"}])
+
+
+async def _subscription(session: AsyncSession, webhook_id: int) -> WebhookSubscriptionRow:
+    row = await session.get(SUBS, webhook_id)
+    if row is None:
+        raise NotFound(f"no webhook {webhook_id}", code="webhook_not_found")
+    return row

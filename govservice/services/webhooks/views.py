@@ -1,0 +1,54 @@
+"""What the webhook API shows: subscriptions (the secret only once, at creation) and deliveries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from govservice.db.models import WebhookDeliveryRow, WebhookSubscriptionRow
+
+
+class WebhookView(msgspec.Struct, kw_only=True, rename="camel"):
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+    created_by: str
+    created_at: datetime
+
+
+class WebhookCreated(WebhookView, kw_only=True, rename="camel"):
+    """As a subscription, plus its signing secret: shown this once, never again."""
+
+    secret: str
+
+
+class DeliveryView(msgspec.Struct, kw_only=True, rename="camel"):
+    id: int
+    subscription_id: int
+    event_id: str
+    type: str
+    status: str  # pending | delivered | failed
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    payload: dict[str, Any]
+
+
+def webhook_view(row: WebhookSubscriptionRow) -> WebhookView:
+    return WebhookView(id=row.id, url=row.url, events=list(row.events), active=row.active,
+                       created_by=row.created_by, created_at=row.created_at)
+
+
+def delivery_view(row: WebhookDeliveryRow) -> DeliveryView:
+    return DeliveryView(
+        id=row.id, subscription_id=row.subscription_id, event_id=row.event_id, type=row.type,
+        status=row.status, attempts=row.attempts, next_attempt_at=row.next_attempt_at,
+        last_status_code=row.last_status_code, last_error=row.last_error, created_at=row.created_at,
+        delivered_at=row.delivered_at, payload=row.payload,
+    )
