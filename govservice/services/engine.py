@@ -79,7 +79,6 @@ from govservice.services.engine_plugins import (
 )
 from govservice.services.engine_sql import (
     Busy,
-    CaseRow,
     Leases,
     NewCase,
     StepWrite,
@@ -204,25 +203,6 @@ def _case_view(row: Any) -> CaseView:
         data=msgspec.convert(m["data"], CaseData),
         created_at=m["created_at"],
         updated_at=m["updated_at"],
-    )
-
-
-def _from_row(row: CaseRow) -> CaseView:
-    return CaseView(
-        id=row.id,
-        process_id=row.process_id,
-        process_version=row.process_version,
-        state=row.state,
-        version=row.version,
-        outcome=row.outcome,
-        subject_kind=row.subject_kind,
-        subject_ref=row.subject_ref,
-        calendar_version=row.calendar_version,
-        due_on=row.due_on,
-        clock=row.clock,
-        data=row.data,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
     )
 
 
@@ -628,7 +608,7 @@ class EngineService:
                 return done
         async with joined or self._leases.lease() as (conn, raw):
             if inline is not None:
-                # the same on the connection's thread (it waits for a busy database); otherwise the row
+                # the same on the connection's thread (it waits for a busy database); otherwise the case
                 checkpoint = inline.checkpoint_due
                 done = await in_sqlite_thread(
                     raw,
@@ -640,12 +620,11 @@ class EngineService:
                     if checkpoint:
                         inline.checkpointed()
                     return done
-                row = done
+                case = done
             else:
-                row = await self._sql.load(raw, case_id)
-            if row is None:
+                case = await self._sql.load(raw, case_id)
+            if case is None:
                 raise NotFound(f"case {case_id} does not exist", code="case_not_found")
-            case = _from_row(row)
             self._check_version(case, expected_version)
             process = await self._process(case.process_id, case.process_version)
             calendar = await self._calendar_for(case.calendar_version)
@@ -748,20 +727,19 @@ class EngineService:
         payload: dict[str, Any],
         now: datetime,
         checkpoint: bool = False,
-    ) -> Fired | CaseRow | None:
+    ) -> Fired | CaseView | None:
         """A plain step on SQLite, synchronously on ``sqlite`` (the inline connection, or
-        aiosqlite's on its thread): read, decide, write, commit. Returns the row instead when the
+        aiosqlite's on its thread): read, decide, write, commit. Returns the case instead when the
         step needs what only the event loop can do (plugin code, a definition or calendar not
         cached yet). ``checkpoint``: then copy the WAL into the database (see InlineSqlite)."""
-        row = self._sql.load_now(sqlite, case_id)  # type: ignore[attr-defined]
-        if row is None:
+        case = self._sql.load_now(sqlite, case_id)  # type: ignore[attr-defined]
+        if case is None:
             return None
-        case = _from_row(row)
         self._check_version(case, expected_version)
         process = self._processes.get((case.process_id, case.process_version))
         calendar = self._calendars.get(case.calendar_version)
         if process is None or calendar is None or not self._plain(process, case, action):
-            return row
+            return case
         move = decide(process, case.engine_state, action, actor, today=self.today(now), calendar=calendar)
         step = self._write(case, move, actor, now, calendar, payload)
         moved, _ = transact(sqlite, True, lambda: self._sql.write_now(sqlite, step), lambda r: r[0])  # type: ignore

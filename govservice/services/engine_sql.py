@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from govservice.domain.calendar import CaseClock
 from govservice.errors import GovServiceError
+from govservice.services.engine_views import CaseView
 from govservice.workflow import CaseData
 
 T = TypeVar("T")
@@ -43,22 +44,15 @@ _COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class CaseRow:
-    id: int
-    process_id: str
-    process_version: int
-    state: str
-    version: int
-    outcome: str | None
-    subject_kind: str
-    subject_ref: str | None
-    calendar_version: str
-    due_on: date | None
-    clock: CaseClock
-    data: CaseData
-    created_at: datetime
-    updated_at: datetime
+def case_view(r: Sequence[Any], due_on: date | None, created_at: datetime, updated_at: datetime) -> CaseView:
+    """A case from a row of ``SELECT {_COLUMNS}, clock, data, created_at, updated_at`` (the dialect
+    converts the dates it stores as text)."""
+    return CaseView(
+        id=r[0], process_id=r[1], process_version=r[2], state=r[3], version=r[4], outcome=r[5],
+        subject_kind=r[6], subject_ref=r[7], calendar_version=r[8], due_on=due_on,
+        clock=msgspec.json.decode(r[10], type=CaseClock), data=msgspec.json.decode(r[11], type=CaseData),
+        created_at=created_at, updated_at=updated_at,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +115,7 @@ class Dialect:
     """What differs between the two databases. ``commit``: end the transaction here (False when a
     SQLAlchemy transaction wraps the step); a refused write is then rolled back here too."""
 
-    async def load(self, raw: Any, case_id: int) -> CaseRow | None:
+    async def load(self, raw: Any, case_id: int) -> CaseView | None:
         raise NotImplementedError
 
     async def latest_version(self, raw: Any, process_id: str) -> int | None:
@@ -168,26 +162,11 @@ class Postgres(Dialect):
     def __init__(self) -> None:
         self._sql: dict[tuple[Any, ...], str] = {}
 
-    async def load(self, raw: Any, case_id: int) -> CaseRow | None:
+    async def load(self, raw: Any, case_id: int) -> CaseView | None:
         r = await raw.fetchrow(self._SELECT, case_id)
         if r is None:
             return None
-        return CaseRow(
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            r[7],
-            r[8],
-            r[9],
-            msgspec.json.decode(r[10], type=CaseClock),
-            msgspec.json.decode(r[11], type=CaseData),
-            r[12],
-            r[13],
-        )
+        return case_view(r, r[9], r[12], r[13])
 
     async def latest_version(self, raw: Any, process_id: str) -> int | None:
         return await raw.fetchval(self._LATEST, process_id)  # type: ignore[no-any-return]
@@ -409,34 +388,20 @@ class Sqlite(Dialect):
     )
     _NEWEST = " WHERE NOT EXISTS (SELECT 1 FROM workflow_definitions WHERE process_id = ? AND version > ?)"
 
-    async def load(self, raw: Any, case_id: int) -> CaseRow | None:
+    async def load(self, raw: Any, case_id: int) -> CaseView | None:
         return self._row(await raw.execute_fetchall(self._SELECT, (case_id,)))
 
-    def load_now(self, conn: sqlite3.Connection, case_id: int) -> CaseRow | None:
+    def load_now(self, conn: sqlite3.Connection, case_id: int) -> CaseView | None:
         """The same, on aiosqlite's thread (see :func:`in_sqlite_thread`)."""
         return self._row(conn.execute(self._SELECT, (case_id,)).fetchall())
 
     @staticmethod
-    def _row(rows: Sequence[Any]) -> CaseRow | None:
+    def _row(rows: Sequence[Any]) -> CaseView | None:
         if not rows:
             return None
         r = rows[0]
-        return CaseRow(
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            r[7],
-            r[8],
-            date.fromisoformat(r[9]) if r[9] else None,
-            msgspec.json.decode(r[10], type=CaseClock),
-            msgspec.json.decode(r[11], type=CaseData),
-            _sqlite_parse_time(r[12]),
-            _sqlite_parse_time(r[13]),
-        )
+        return case_view(r, date.fromisoformat(r[9]) if r[9] else None, _sqlite_parse_time(r[12]),
+                         _sqlite_parse_time(r[13]))
 
     async def latest_version(self, raw: Any, process_id: str) -> int | None:
         rows = await raw.execute_fetchall(self._LATEST, (process_id,))
