@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
+from litestar import Response
 from litestar.params import HeaderParameter
 
 from govservice.errors import BadRequest
@@ -20,3 +21,16 @@ def expected_version(if_match: str | None) -> int | None:
         raise BadRequest('If-Match must be the ETag this API gave out, e.g. "3"', code="invalid_if_match",
                          errors=[{"field": "If-Match", "message": "not an ETag of this API"}])
     return int(raw)
+
+
+class Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=Versioned)
+
+
+def with_etag(view: V, status: int = 200) -> Response[V]:
+    """``view`` as the response body, its version as the ETag (what If-Match sends back)."""
+    return Response(view, status_code=status, headers={"ETag": f'"{view.version}"'})

@@ -102,6 +102,12 @@ class Registry:
 
         return register
 
+    def externals(self, no_pure_part: Callable[..., None], *names: str) -> None:
+        """Declare effects with no pure part: a service's handler carries each out in the step's
+        transaction; ``no_pure_part``'s docstring says which (it is their documentation)."""
+        for name in names:
+            self._add(Entry("effect", name, no_pure_part, external=True))
+
     def _add(self, entry: Entry) -> None:
         key = (entry.kind, entry.name)
         existing = self.find(entry.kind, entry.name)

@@ -13,7 +13,7 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, BodyKwarg, FromQuery, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from govservice.api.etag import IfMatch, expected_version
+from govservice.api.etag import IfMatch, expected_version, with_etag
 from govservice.api.problems import problems
 from govservice.api.schemas import Page, Schema
 from govservice.api.security import SECURED, authenticated, current_actor, requires
@@ -72,10 +72,6 @@ _CREATE_EXAMPLE = {"matterCode": "FR-PGP-OPENING", "enterpriseName": "成都某�
 
 
 
-def _with_etag(view: ApplicationView, status: int = 200) -> Response[ApplicationView]:
-    return Response(view, status_code=status, headers={"ETag": f'"{view.version}"'})
-
-
 class ApplicationController(Controller):
     path = "/api/v1/applications"
     tags = ["applications"]
@@ -97,7 +93,7 @@ class ApplicationController(Controller):
             current_actor(request), matter_code=data.matter_code, route=data.route,
             enterprise_name=data.enterprise_name, enterprise_uscc=data.enterprise_uscc, channel=data.channel,
             commitment_signed=data.commitment_signed, file=data.file, comment=data.comment)
-        return _with_etag(view, HTTP_201_CREATED)
+        return with_etag(view, HTTP_201_CREATED)
 
     @get("/", operation_id="listApplications",
          summary="The caller's applications: its enterprise's (applicant) or its unit's queue (staff)",
@@ -122,7 +118,7 @@ class ApplicationController(Controller):
     async def get_application(self, request: Request[Any, Any, Any],
                               applications: NamedDependency[ApplicationService],
                               application_id: AppId) -> Response[ApplicationView]:
-        return _with_etag(await applications.get(current_actor(request), application_id))
+        return with_etag(await applications.get(current_actor(request), application_id))
 
     @post("/{application_id:int}/materials", operation_id="uploadMaterial",
           summary="Upload a material (multipart: `material` = its code, `file`)",
@@ -173,7 +169,7 @@ class ApplicationController(Controller):
         payload = {k: v for k, v in msgspec.to_builtins(data).items() if v is not None}
         view = await applications.act(current_actor(request), application_id, action, payload=payload,
                                       expected_version=expected_version(if_match))
-        return _with_etag(view)
+        return with_etag(view)
 
     @post("/{application_id:int}/visits", operation_id="recordVisit",
           summary="Record a physical visit to the window (staff); a second visit is a broken promise",
@@ -191,7 +187,7 @@ class ApplicationController(Controller):
     async def sign_commitment(self, request: Request[Any, Any, Any],
                               applications: NamedDependency[ApplicationService],
                               application_id: AppId) -> Response[ApplicationView]:
-        return _with_etag(await applications.sign_commitment(current_actor(request), application_id))
+        return with_etag(await applications.sign_commitment(current_actor(request), application_id))
 
     @get("/{application_id:int}/timeline", operation_id="getTimeline",
          summary="Every event, notice, visit, clock pause and pending deadline, with remaining working days",

@@ -12,7 +12,7 @@ from litestar.openapi.spec import Example
 from litestar.params import BodyKwarg, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from govservice.api.etag import IfMatch, expected_version
+from govservice.api.etag import IfMatch, expected_version, with_etag
 from govservice.api.problems import problems
 from govservice.api.schemas import Page, Schema
 from govservice.api.security import SECURED, current_actor, requires
@@ -181,7 +181,7 @@ class ViolationController(Controller):
         violation_id: ViolationId,
     ) -> Response[ViolationView]:
         view = await cases.violation(current_actor(request), violation_id)
-        return Response(view, headers={"ETag": f'"{view.version}"'})
+        return with_etag(view)
 
     @get(
         "/{violation_id:int}/actions",
@@ -231,7 +231,7 @@ class ViolationController(Controller):
         view = await cases.act(
             current_actor(request), violation_id, action, payload=payload, expected_version=expected_version(if_match)
         )
-        return Response(view, headers={"ETag": f'"{view.version}"'})
+        return with_etag(view)
 
 
 class EnforcementStatisticsController(Controller):

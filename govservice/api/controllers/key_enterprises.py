@@ -16,7 +16,7 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, BodyKwarg, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from govservice.api.etag import IfMatch, expected_version
+from govservice.api.etag import IfMatch, expected_version, with_etag
 from govservice.api.problems import problems
 from govservice.api.schemas import Page, Schema
 from govservice.api.security import SECURED, current_actor, requires
@@ -113,10 +113,6 @@ class MergeIn(Schema):
     into: Annotated[int, msgspec.Meta(ge=1, le=2**53)]
 
 
-def _tagged(view: KeyEnterpriseView) -> Response[KeyEnterpriseView]:
-    return Response(view, headers={"ETag": f'"{view.version}"'})
-
-
 class KeyEnterpriseController(Controller):
     path = "/api/v1/key-enterprises"
     tags = ["key enterprises"]
@@ -158,14 +154,14 @@ class KeyEnterpriseController(Controller):
             uscc=data.uscc, name=data.name, industries=list(data.industries), enrolled_from=data.enrolled_from,
             enrolled_until=data.enrolled_until, adviser=Adviser(sub=data.adviser.sub, name=data.adviser.name,
                                                                 unit=data.adviser.unit)))
-        return Response(view, status_code=HTTP_201_CREATED, headers={"ETag": f'"{view.version}"'})
+        return with_etag(view, HTTP_201_CREATED)
 
     @get("/{uscc:str}", operation_id="getKeyEnterprise", security=SECURED,
          summary="One entry: industries, enrolment period, adviser (the enterprise sees its own)",
          guards=[requires(*_SEEING)], responses=problems(400, 401, 403, 404))
     async def get_entry(self, request: Request[Any, Any, Any],
                         key_enterprises: NamedDependency[KeyEnterpriseRegistry], uscc: Uscc) -> Response[KeyEnterpriseView]:
-        return _tagged(await key_enterprises.get(current_actor(request), uscc))
+        return with_etag(await key_enterprises.get(current_actor(request), uscc))
 
     @patch("/{uscc:str}", operation_id="changeKeyEnterprise", security=SECURED,
            summary="Change an entry: industries, end of enrolment, adviser (If-Match: the ETag)",
@@ -182,7 +178,7 @@ class KeyEnterpriseController(Controller):
             clear_enrolled_until=data.enrolled_until is None,
             adviser=Adviser(sub=data.adviser.sub, name=data.adviser.name, unit=data.adviser.unit)
             if data.adviser else None)
-        return _tagged(await key_enterprises.change(current_actor(request), uscc, change,
+        return with_etag(await key_enterprises.change(current_actor(request), uscc, change,
                                                     expected_version(if_match)))
 
     # -- response line --------------------------------------------------------------------------
@@ -322,7 +318,7 @@ class EnterpriseRequestController(Controller):
     async def get_request(self, request: Request[Any, Any, Any], key_requests: NamedDependency[RequestService],
                           request_id: Id) -> Response[RequestView]:
         view = await key_requests.get(current_actor(request), request_id)
-        return Response(view, headers={"ETag": f'"{view.version}"'})
+        return with_etag(view)
 
     @post("/{request_id:int}/response", operation_id="respondToEnterpriseRequest", status_code=HTTP_201_CREATED,
           summary="Answer a request (its adviser, or the supervisor of the adviser's unit)",

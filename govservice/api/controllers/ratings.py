@@ -11,7 +11,7 @@ from litestar.openapi.spec import Example
 from litestar.params import BodyKwarg, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from govservice.api.etag import IfMatch, expected_version
+from govservice.api.etag import IfMatch, expected_version, with_etag
 from govservice.api.problems import problems
 from govservice.api.schemas import Page, Schema
 from govservice.api.security import SECURED, current_actor, requires
@@ -126,7 +126,7 @@ class WorkOrderController(Controller):
         self, request: Request[Any, Any, Any], work_orders: NamedDependency[WorkOrderService], order_id: Id
     ) -> Response[WorkOrderView]:
         view = await work_orders.get(current_actor(request), order_id)
-        return Response(view, headers={"ETag": f'"{view.version}"'})
+        return with_etag(view)
 
     @get(
         "/{order_id:int}/actions",
@@ -177,4 +177,4 @@ class WorkOrderController(Controller):
         view = await work_orders.act(
             current_actor(request), order_id, action, payload, expected_version=expected_version(if_match)
         )
-        return Response(view, headers={"ETag": f'"{view.version}"'})
+        return with_etag(view)

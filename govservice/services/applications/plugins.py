@@ -115,15 +115,12 @@ def issue_rectification_order(ctx: EffectContext, *, working_days: int, recheck_
     """责令限期改正: correct within ``working_days``; the re-check is due ``recheck_within`` WD after."""
 
 
-def _external(name: str) -> None:
-    REGISTRY.effect(name, external=True)(_no_pure_part)
-
-
 def _no_pure_part(ctx: EffectContext) -> None:
     """Carried out by the application service inside the step's transaction."""
 
 
-for _name in (
+REGISTRY.externals(
+    _no_pure_part,
     "record_arrival",
     "record_acceptance",
     "issue_deficiency_notice",
@@ -137,8 +134,7 @@ for _name in (
     "notify_decision",
     "notify_extension",
     "notify_pause",
-):
-    _external(_name)
+)
 
 
 # -- external effects -----------------------------------------------------------------------------

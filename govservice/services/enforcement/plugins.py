@@ -100,10 +100,6 @@ def not_an_inspecting_officer(s: Situation) -> str | None:
 # -- effects ----------------------------------------------------------------------------------
 
 
-def _external(name: str) -> None:
-    REGISTRY.effect(name, external=True)(_no_pure_part)
-
-
 def _no_pure_part(ctx: EffectContext) -> None:
     """Carried out by the enforcement module inside the step's transaction."""
 
@@ -119,8 +115,7 @@ def record_recheck(ctx: EffectContext, *, corrected: bool) -> None:
     """The re-check (or the on-the-spot correction) records whether the violation was corrected."""
 
 
-for _name in ("evaluate_finding", "issue_no_penalty_decision", "issue_penalty_decision"):
-    _external(_name)
+REGISTRY.externals(_no_pure_part, "evaluate_finding", "issue_no_penalty_decision", "issue_penalty_decision")
 
 
 @effect_handler("serve_violation_order")
@@ -214,7 +209,7 @@ def attach_engine(ctx: ServiceContext, engine: EngineService) -> None:
     _ENGINES[id(ctx)] = engine
 
 
-_external("open_violation_case")
+REGISTRY.externals(_no_pure_part, "open_violation_case")
 
 
 @effect_handler("open_violation_case")

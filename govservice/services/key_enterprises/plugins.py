@@ -18,16 +18,11 @@ from govservice.services.key_enterprises.registry import active_enrolment
 from govservice.workflow import REGISTRY, EffectContext
 
 
-def _external(name: str) -> None:
-    REGISTRY.effect(name, external=True)(_no_pure_part)
-
-
 def _no_pure_part(ctx: EffectContext) -> None:
     """Carried out by the key-enterprise module inside the step's transaction."""
 
 
-for _name in ("apply_green_channel", "record_escalation", "record_response"):
-    _external(_name)
+REGISTRY.externals(_no_pure_part, "apply_green_channel", "record_escalation", "record_response")
 
 
 @effect_handler("apply_green_channel")
