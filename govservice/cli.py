@@ -77,6 +77,19 @@ def cmd_seed(settings: Settings, _: argparse.Namespace) -> int:
 # -- serving -----------------------------------------------------------------------------
 
 
+def check_calendar(settings: Settings) -> None:
+    """A malformed calendar file stops the process with one line naming it (before any worker starts)."""
+    from govservice.domain.calendar import CalendarError, load_calendar
+
+    directory = settings.workflows_dir / "calendars"
+    try:
+        load_calendar(directory)
+    except CalendarError as exc:
+        lines = str(exc).splitlines()
+        more = f" (and {len(lines) - 1} more problem(s))" if len(lines) > 1 else ""
+        raise ConfigError(f"{directory}/{lines[0]}{more}") from None
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import dataclasses
     import os
@@ -89,6 +102,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.host or args.port:
         settings = dataclasses.replace(settings, host=args.host or settings.host, port=args.port or settings.port)
+
+    check_calendar(settings)
 
     async def prepare() -> list[str]:
         await _migrate(settings)
@@ -226,7 +241,13 @@ def _demo_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     register(sub)
 
 
-_EXTENSIONS.extend([_workflow_commands, _recount_command, _demo_command])
+def _calendar_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from govservice.calendar_commands import register
+
+    register(sub)
+
+
+_EXTENSIONS.extend([_workflow_commands, _recount_command, _demo_command, _calendar_command])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,12 +14,13 @@ import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from govservice.auth import KeyStore, mint_token
 from govservice.config import Settings
-from govservice.domain.clock import SystemClock
+from govservice.domain.clock import Clock, SystemClock
 from govservice.domain.uscc import ALPHABET, check_character
 
 PDF = b"%PDF-1.7\n% govservice demo document\n%%EOF\n"
@@ -31,15 +32,17 @@ def _uscc() -> str:
 
 
 class Demo:
-    def __init__(self, http: httpx.Client, settings: Settings, say: Callable[[str], None] = print) -> None:
+    def __init__(self, http: httpx.Client, settings: Settings, say: Callable[[str], None] = print,
+                 clock: Clock | None = None) -> None:
         self.http = http
+        self.clock = clock or SystemClock()
         self.say = say
         self.keys = KeyStore.load_or_create(settings.var_dir)
         self.settings = settings
 
     def token(self, role: str, sub: str, *, ent: str | None = None, unit: str | None = None) -> dict[str, str]:
         token = mint_token(self.keys, issuer=self.settings.issuer, audience=self.settings.audience, sub=sub,
-                           roles=[role], now=SystemClock().now(), ttl_seconds=900, ent=ent, unit=unit)
+                           roles=[role], now=self.clock.now(), ttl_seconds=900, ent=ent, unit=unit)
         return {"Authorization": f"Bearer {token}"}
 
     def call(self, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> dict[str, Any]:
@@ -144,7 +147,7 @@ class Demo:
         adviser = self.token("adviser", "demo-adviser", unit="FR-APPROVAL")
         applicant = self.token("applicant", "demo-key-applicant", ent=ent)
         inspector = self.token("inspector", "demo-inspector", unit="FR-SUPERVISION")
-        today = SystemClock().now().date().isoformat()
+        today = self.clock.now().astimezone(ZoneInfo(self.settings.timezone)).date().isoformat()  # local
         self.call("POST", "/api/v1/key-enterprises", admin, json={
             "uscc": ent, "name": "演示锂电科技有限公司", "industries": ["lithium_battery"], "enrolledFrom": today,
             "adviser": {"sub": "demo-adviser", "name": "演示专员", "unit": "FR-APPROVAL"}})

@@ -38,14 +38,21 @@ async def run_worker(
     interval: float = 1.0,
     batch: int = 50,
     name: str | None = None,
+    before_start: Callable[[], Awaitable[object]] | None = None,
     after_round: Callable[[], Awaitable[object]] | None = None,
     each_round: Callable[[], Awaitable[object]] | None = None,
 ) -> None:
     """Fire due timers until ``stop`` is set; sleeps ``interval`` seconds when nothing is due.
     ``after_round`` runs after a round that fired something (the audit trail records timer steps);
-    ``each_round`` after every round (webhook delivery: events come from people's steps too)."""
+    ``each_round`` after every round (webhook delivery: events come from people's steps too);
+    ``before_start`` once before the first (deadlines re-derived on a newly loaded calendar)."""
     name = name or worker_name()
     log.info("timer worker %s started", name)
+    if before_start is not None:
+        try:
+            await before_start()
+        except Exception:
+            log.exception("timer worker %s: the start-up hook failed", name)
     while not stop.is_set():
         try:
             run = await engine.run_due_timers(name, limit=batch)
@@ -91,6 +98,10 @@ def _services(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from govservice.cli import check_calendar
+
+    check_calendar(settings)
+
     async def main() -> None:
         engine, services = _services(settings)
         service = services.engine
@@ -100,6 +111,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         try:
             if args.once:
+                await services.catch_up_calendar()
                 run = await service.run_due_timers(worker_name(), limit=args.batch)
                 await services.audit.record_timer_steps()
                 sent = await services.webhooks.run_round()
@@ -110,6 +122,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"webhooks: {sent.delivered} delivered, {sent.retry} to retry, {sent.failed} failed")
             else:
                 await run_worker(service, stop, interval=args.interval, batch=args.batch,
+                                 before_start=services.catch_up_calendar,
                                  after_round=services.audit.record_timer_steps,
                                  each_round=services.webhooks.run_round)
         finally:
@@ -140,6 +153,11 @@ def cmd_workflows_check(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s)", file=sys.stderr)
         return 1
     names = ", ".join(f"{pid} v{v}" for pid, v in sorted(catalogue.processes))
+    from govservice.calendar_commands import _today, calendar_warning
+
+    warning = calendar_warning(calendar, _today(settings))  # type: ignore[arg-type]
+    if warning:
+        print(warning, file=sys.stderr)
     print(
         f"ok: {len(catalogue.processes)} process(es) ({names}); calendar {calendar.first_year}-"  # type: ignore[union-attr]
         f"{calendar.last_year} ({calendar.version})"

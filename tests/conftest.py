@@ -41,9 +41,14 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+def make_settings(tmp_path: Path, workflows: Path = WORKFLOWS) -> Settings:
+    """The test settings: a throwaway var dir, no in-process worker, PostgreSQL when asked for."""
     env = {
         "GOVSERVICE_VAR_DIR": str(tmp_path / "var"),
-        "GOVSERVICE_WORKFLOWS_DIR": str(WORKFLOWS),
+        "GOVSERVICE_WORKFLOWS_DIR": str(workflows),
         "GOVSERVICE_CATALOGUE_CACHE_SECONDS": "0",
         "GOVSERVICE_RUN_WORKER": "false",
     }

@@ -49,9 +49,11 @@ from govservice.db.engine import make_engine, make_sessionmaker
 from govservice.db.migrations import head_revision
 from govservice.domain.clock import Clock, SystemClock
 from govservice.services.applications import ApplicationService
+from govservice.services.applications.deadlines import follow_rederived
 from govservice.services.assessment import AssessmentService
 from govservice.services.audit import AuditLog
 from govservice.services.board import BoardService
+from govservice.services.calendar_rollover import CalendarRollover
 from govservice.services.catalogue import CatalogueService
 from govservice.services.context import ServiceContext
 from govservice.services.enforcement import EnforcementCases, EnforcementService
@@ -95,6 +97,14 @@ class Services:
     key_care: CareService
     inspection_plans: InspectionPlans
     webhooks: WebhookService
+    rollover: CalendarRollover
+
+    async def catch_up_calendar(self) -> None:
+        """Deadlines counted on a provisional year that now has its official file are re-derived,
+        and the re-derivations go to the audit trail (before the worker's first round)."""
+        report = await self.rollover.run()
+        if report.cases:
+            await self.audit.record_timer_steps()
 
 
 def build_services(settings: Settings, engine: AsyncEngine, clock: Clock, keys: KeyStore | None = None,
@@ -118,6 +128,7 @@ def build_services(settings: Settings, engine: AsyncEngine, clock: Clock, keys: 
         key_requests=RequestService(ctx, workflow, registry, audit), key_care=CareService(ctx, registry, audit),
         inspection_plans=InspectionPlans(ctx), assessment=AssessmentService(ctx, workflow, catalogue, audit),
         webhooks=WebhookService(ctx, http),
+        rollover=CalendarRollover(workflow, {"application": follow_rederived}),
     )
 
 
@@ -142,6 +153,7 @@ def create_app(
         # The embedded default runs the timer worker in-process; production runs `govservice worker`.
         stop = asyncio.Event()
         worker = (asyncio.create_task(run_worker(services.engine, stop,
+                                                 before_start=services.catch_up_calendar,
                                                  after_round=services.audit.record_timer_steps,
                                                  each_round=services.webhooks.run_round))
                   if settings.run_worker else None)

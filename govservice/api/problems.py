@@ -23,6 +23,7 @@ from litestar.exceptions import (
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 
+from govservice.domain.calendar import CalendarError
 from govservice.errors import GovServiceError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -153,8 +154,18 @@ def handle_overflow(request: Request[Any, Any, Any], exc: OverflowError) -> Resp
                             path=request.url.path, errors=[FieldError(field="query", message=str(exc))])
 
 
+def handle_calendar(request: Request[Any, Any, Any], exc: CalendarError) -> Response[bytes]:
+    """A time limit that no calendar can count: a date before the first calendar file, or past what
+    a provisional year can be computed for. The request asked for the impossible; nothing was written."""
+    year = getattr(exc, "year", None)
+    log.warning("calendar cannot count on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(422, exc.code, str(exc), path=request.url.path,
+                            extra={"year": year} if year is not None else None)
+
+
 EXCEPTION_HANDLERS = {
     GovServiceError: handle_service_error,
+    CalendarError: handle_calendar,
     HTTPException: handle_http_exception,
     UnicodeDecodeError: handle_undecodable,
     OverflowError: handle_overflow,

@@ -55,7 +55,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from govservice.db.models.workflow import (
     WorkflowCalendarRow,
@@ -89,7 +89,15 @@ from govservice.services.engine_sql import (
     json_text,
     transact,
 )
-from govservice.services.engine_views import CaseView, ClockView, EventView, Fired, TimerRun, TimerView
+from govservice.services.engine_views import (
+    CaseView,
+    ClockView,
+    EventView,
+    Fired,
+    TimerRun,
+    TimerView,
+    calendar_mark,
+)
 from govservice.workflow import (
     REGISTRY,
     ActionOption,
@@ -186,7 +194,7 @@ class _TimerGone(Exception):
     """Another worker fired or ended this timer first."""
 
 
-def _case_view(row: Any) -> CaseView:
+def case_view_of_row(row: Any) -> CaseView:
     m = row._mapping
     return CaseView(
         id=m["id"],
@@ -242,11 +250,26 @@ class EngineService:
         if self._inline is not None:
             self._inline.close()
 
+    @property
+    def database(self) -> AsyncEngine:
+        return self._ctx.engine
+
+    async def store_calendar(self) -> None:
+        """Keep the calendar this process runs with in the database (before any case pins it)."""
+        await self._store_calendar()
+
     # -- time ---------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self._ctx.clock.now()
 
     def today(self, now: datetime | None = None) -> date:
         """The department's local date (working days are local dates)."""
         return (now or self._ctx.clock.now()).astimezone(self._zone).date()
+
+    def local_day(self, at: datetime) -> date:
+        """The local date of a limit that has passed at ``at`` (the midnight after its last day)."""
+        return (at.astimezone(self._zone) - timedelta(microseconds=1)).date()
 
     def due_at(self, due_on: date) -> datetime:
         """A limit ending on ``due_on`` has passed at the local midnight after it."""
@@ -257,18 +280,23 @@ class EngineService:
         return self._calendars.get(case.calendar_version, self.calendar)
 
     def clock_view(self, case: CaseView, now: datetime | None = None) -> ClockView:
-        """The case's clock today, on the calendar it pinned (loaded by get_case, fire, start_case)."""
+        """The case's clock today, on the calendar it pinned (loaded by get_case, fire, start_case).
+        Marked provisional when its span (start to due date, and today while running) touches a
+        provisional year."""
         calendar = self._calendars.get(case.calendar_version, self.calendar)
         today = self.today(now)
         clock = case.clock
+        due_on = clock.due(calendar)
         return ClockView(
             status=clock.status,
             limit=clock.limit,
             elapsed=clock.elapsed(calendar, today),
             remaining=clock.remaining(calendar, today),
-            due_on=clock.due(calendar),
+            due_on=due_on,
             started_on=clock.started_on,
             pauses=clock.pauses,
+            **calendar_mark(calendar, clock.started_on, due_on,
+                            today if clock.status is ClockStatus.RUNNING else None),
         )
 
     # -- definitions --------------------------------------------------------------------------
@@ -530,7 +558,7 @@ class EngineService:
         """Several cases by id, in one statement (for lists)."""
         async with self._ctx.engine.connect() as conn:
             rows = (await conn.execute(select(CASES).where(CASES.c.id.in_(case_ids)))).all()
-        cases = {row.id: _case_view(row) for row in rows}
+        cases = {row.id: case_view_of_row(row) for row in rows}
         missing = set(case_ids) - cases.keys()
         if missing:
             raise NotFound(f"case {min(missing)} does not exist", code="case_not_found")
@@ -543,7 +571,7 @@ class EngineService:
             row = (await conn.execute(select(CASES).where(CASES.c.id == case_id))).first()
         if row is None:
             raise NotFound(f"case {case_id} does not exist", code="case_not_found")
-        case = _case_view(row)
+        case = case_view_of_row(row)
         await self._calendar_for(case.calendar_version)  # so that clock_view() uses the pinned one
         return case
 
@@ -553,7 +581,7 @@ class EngineService:
             row = (await conn.execute(select(CASES).where(CASES.c.id == case_id))).first()
             if row is None:
                 raise NotFound(f"case {case_id} does not exist", code="case_not_found")
-            case = _case_view(row)
+            case = case_view_of_row(row)
             builder = self._plugins.facts_builders.get(case.subject_kind)
             facts = NO_FACTS
             if builder is not None:
@@ -888,7 +916,12 @@ class EngineService:
                 .where(TIMERS.c.case_id == case_id)
                 .order_by(TIMERS.c.id)
             )
-            return [msgspec.convert(row, TimerView, from_attributes=True) for row in rows]
+            timers = [TimerView(**row._mapping) for row in rows]
+        return [
+            msgspec.structs.replace(t, **calendar_mark(self.calendar, self.local_day(t.due_at)))
+            if t.status == PENDING else t
+            for t in timers
+        ]
 
     # -- timers -------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from govservice.domain.calendar import CaseClock, ClockStatus, Pause
+from govservice.domain.calendar import CalendarStatus, CaseClock, ClockStatus, Pause, WorkingCalendar
 from govservice.workflow import CaseData, CaseState
 
 
@@ -44,7 +44,24 @@ class EventView(msgspec.Struct, frozen=True, kw_only=True):
     payload: dict[str, Any] | None
 
 
-class TimerView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class CalendarMark(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """Whether the dates beside it rest on a provisional calendar (a year whose State Council
+    notice is not loaded yet: weekends and the regulation's holidays only), and which years."""
+
+    calendar_status: CalendarStatus = CalendarStatus.OFFICIAL
+    provisional_years: list[int] = msgspec.field(default_factory=list)
+
+
+def calendar_mark(calendar: WorkingCalendar, *days: date | None) -> dict[str, Any]:
+    """The mark of dates derived over the span of ``days`` (None ignored), as fields to pass on."""
+    known = [d for d in days if d is not None]
+    if not known:
+        return {}
+    years = calendar.provisional_years(min(known), max(known))
+    return {"calendar_status": CalendarStatus.PROVISIONAL, "provisional_years": years} if years else {}
+
+
+class TimerView(CalendarMark, frozen=True, kw_only=True, rename="camel"):
     id: int
     key: str
     action: str
@@ -56,7 +73,7 @@ class TimerView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     detail: str | None
 
 
-class ClockView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class ClockView(CalendarMark, frozen=True, kw_only=True, rename="camel"):
     """The statutory clock as the applicant sees it (working days; paused time not counted)."""
 
     status: ClockStatus

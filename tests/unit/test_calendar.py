@@ -13,6 +13,7 @@ from govservice.config import PROJECT_ROOT
 from govservice.domain.calendar import (
     CalendarError,
     CalendarMissing,
+    CalendarStatus,
     CaseClock,
     ClockStatus,
     WorkingCalendar,
@@ -24,7 +25,7 @@ from govservice.domain.calendar import (
 CALENDARS = PROJECT_ROOT / "workflows" / "calendars"
 CAL = load_calendar(CALENDARS)
 
-# Far enough from the end of 2026 that adding up to 40 working days stays inside the data.
+# Adding up to 40 working days from these may reach into provisional 2027.
 days = st.dates(min_value=date(2025, 1, 1), max_value=date(2026, 10, 31))
 counts = st.integers(min_value=0, max_value=40)
 # Clock properties span up to 90 calendar days and 20 more working days.
@@ -96,20 +97,26 @@ def test_a_limit_ending_on_a_holiday_ends_on_the_next_working_day() -> None:
     assert CAL.add_calendar_days(date(2026, 3, 2), 7) == date(2026, 3, 9)
 
 
-def test_a_year_without_data_is_an_error_not_a_working_day() -> None:
-    with pytest.raises(CalendarMissing, match="2027"):
-        CAL.add_working_days(date(2026, 12, 20), 20)
+def test_a_year_without_a_file_is_provisional_and_a_year_before_the_first_is_an_error() -> None:
+    due = CAL.add_working_days(date(2026, 12, 20), 20)
+    assert due == date(2027, 1, 18)  # not 1-15: 1 January 2027 is a holiday of the regulation
+    assert CAL.provisional_years(date(2026, 12, 20), due) == [2027]
+    assert CAL.status(date(2026, 12, 20), due) == CalendarStatus.PROVISIONAL
+    assert CAL.status(date(2026, 3, 2), date(2026, 4, 2)) == CalendarStatus.OFFICIAL
     with pytest.raises(CalendarMissing, match="2024.yaml"):
         CAL.is_working_day(date(2024, 10, 1))
-    with pytest.raises(CalendarMissing, match="2027"):
-        CAL.working_days_between(date(2026, 12, 1), date(2027, 1, 10))
+    with pytest.raises(CalendarMissing, match="2100"):
+        CAL.is_working_day(date(2100, 3, 1))
 
 
-def test_years_must_be_contiguous() -> None:
+def test_a_gap_between_official_years_is_filled_provisionally() -> None:
     y2025, _ = load_years(CALENDARS)
     y2027 = decode_year(b"year: 2027\nholidays: []\n")
-    with pytest.raises(CalendarMissing, match="2026"):
-        WorkingCalendar([y2025, y2027])
+    calendar = WorkingCalendar([y2025, y2027])
+    assert calendar.provisional_years(date(2025, 6, 1), date(2027, 6, 1)) == [2026]
+    assert calendar.is_working_day(date(2026, 10, 2)) is False  # the regulation's National Day
+    assert calendar.is_working_day(date(2026, 10, 5)) is True  # a bridge day only the notice grants
+    assert calendar.is_working_day(date(2027, 1, 1)) is True  # 2027's (empty) file wins
 
 
 @pytest.mark.parametrize(

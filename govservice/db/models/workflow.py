@@ -56,6 +56,8 @@ class WorkflowCalendarRow(Base):
     last_year: Mapped[int] = mapped_column(Integer)
     content: Mapped[list[Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # when the deadlines counted provisionally before this calendar were re-derived on it
+    rederived_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class WorkflowCaseRow(Base):

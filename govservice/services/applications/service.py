@@ -31,6 +31,7 @@ from govservice.services.applications import records
 from govservice.services.applications.uploads import check_upload
 from govservice.services.applications.views import (
     ApplicationView,
+    DeadlineChange,
     MaterialView,
     NoticeView,
     Timeline,
@@ -43,6 +44,7 @@ from govservice.services.audit.service import Kind
 from govservice.services.catalogue import CatalogueService
 from govservice.services.context import ServiceContext
 from govservice.services.engine import CaseView, EngineService
+from govservice.services.engine_views import calendar_mark
 from govservice.storage import FileStore
 from govservice.workflow import ActionOption
 
@@ -355,15 +357,20 @@ class ApplicationService:
         views = []
         for app in apps:
             case = cases[app.case_id]
+            clock = self._engine.clock_view(case)
+            promised_due = self._promised_due(case, app)
+            mark = calendar_mark(self._engine.calendar_for_view(case), clock.started_on, clock.due_on,
+                                 promised_due, app.supplement_due_on)
             views.append(application_view(
                 app,
                 case,
-                self._engine.clock_view(case),
+                clock,
                 await records.guide(session, app),  # published versions are cached
                 present[app.id],
                 await _plugins._outstanding(session, app, present[app.id]),  # a statement only while 容缺 runs
                 licences.get(app.id),
-                promised_due=self._promised_due(case, app),
+                promised_due=promised_due,
+                mark=mark,
             ))
         return views
 
@@ -456,11 +463,14 @@ class ApplicationService:
                     by_role=_by_role(e.actor_sub, e.actor_roles),
                     by=e.actor_sub if staff_view else None,
                     comment=(e.payload or {}).get("comment"),
+                    deadline_changes=msgspec.convert(e.payload["changes"], list[DeadlineChange])
+                    if e.payload and "changes" in e.payload else None,
                 )
                 for e in events
             ],
             notices=[
-                NoticeView(id=n.id, kind=n.kind, body=n.body, due_on=n.due_on, issued_at=n.issued_at)
+                NoticeView(id=n.id, kind=n.kind, body=n.body, due_on=n.due_on, issued_at=n.issued_at,
+                           **calendar_mark(self._engine.calendar, n.due_on))
                 for n in notices
             ],
             visits=[

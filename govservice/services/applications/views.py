@@ -11,6 +11,7 @@ from govservice.db.models import ApplicationRow
 from govservice.domain.catalogue import MatterGuide, Route
 from govservice.domain.materials import required_uploads
 from govservice.services.engine import CaseView, ClockView, TimerView
+from govservice.services.engine_views import CalendarMark
 
 
 class View(msgspec.Struct, kw_only=True, rename="camel"):
@@ -25,7 +26,10 @@ class MaterialStatus(View):
     outstanding: bool  # awaited as a 容缺 supplement
 
 
-class ApplicationView(View):
+class ApplicationView(CalendarMark, kw_only=True, rename="camel"):
+    """``calendarStatus``: whether any of its dates (clock, promised and supplement due dates)
+    rests on a provisional calendar year."""
+
     id: int
     version: int  # the ETag: send it back in If-Match
     matter_code: str
@@ -68,7 +72,10 @@ class MaterialView(View):
     uploaded_at: datetime
 
 
-class NoticeView(View):
+class NoticeView(CalendarMark, kw_only=True, rename="camel"):
+    """A notice as issued; ``calendarStatus`` says whether its deadline fell in a provisional year
+    when it was read (a later official calendar re-derives the deadline, shown in the timeline)."""
+
     id: int
     kind: str
     body: dict[str, Any]
@@ -83,6 +90,12 @@ class VisitView(View):
     number: int
 
 
+class DeadlineChange(View):
+    deadline: str  # "statutory", or the timer's key (e.g. "supplement", "deadline:post_check")
+    from_: date = msgspec.field(name="from")
+    to: date
+
+
 class TimelineEvent(View):
     seq: int
     action: str
@@ -92,6 +105,7 @@ class TimelineEvent(View):
     by_role: str
     by: str | None = None  # staff see who; the applicant sees the role
     comment: str | None = None
+    deadline_changes: list[DeadlineChange] | None = None  # deadlines re-derived on an official calendar
 
 
 class Timeline(View):
@@ -112,6 +126,7 @@ def application_view(
     licence: str | None,
     *,
     promised_due: date | None,
+    mark: dict[str, Any],
 ) -> ApplicationView:
     materials = [
         MaterialStatus(
@@ -153,4 +168,5 @@ def application_view(
         promise_broken=app.promise_broken,
         licence_number=licence,
         created_at=app.created_at,
+        **mark,
     )

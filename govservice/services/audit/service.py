@@ -40,6 +40,8 @@ from govservice.services.cursors import decode_id_cursor, encode_id_cursor
 
 HEAD_ID = 1
 TIMER_ACTOR = "system:timer"  # how the engine signs the steps its timers take
+CALENDAR_ACTOR = "system:calendar"  # deadlines re-derived when an official calendar year is loaded
+SYSTEM_ACTORS = (TIMER_ACTOR, CALENDAR_ACTOR)
 EVENTS, CASES, APPS = WorkflowEventRow, WorkflowCaseRow, ApplicationRow
 ORDERS, RATINGS = WorkOrderRow, RatingRow
 VIOLATIONS, REQUESTS = ViolationRow, EnterpriseRequestRow
@@ -189,7 +191,7 @@ class AuditLog:
         return [row.id for row in rows]
 
     async def record_timer_steps(self, limit: int = 500) -> int:
-        """Append an entry for each step a timer took (deemed acceptance, a work order marked
+        """Append an entry for each step the system took: a timer's (deemed acceptance, a work order marked
         overdue, ...) that is not in the trail yet; returns how many. People's steps are recorded by
         the services that take them; timer steps run in the worker, which calls this after a round.
         Idempotent and safe to run from several workers: it reads under the chain-head lock, and
@@ -206,6 +208,7 @@ class AuditLog:
                         EVENTS.from_state,
                         EVENTS.to_state,
                         EVENTS.at,
+                        EVENTS.actor_sub,
                         CASES.subject_kind,
                         APPS.id,
                         APPS.enterprise_uscc,
@@ -227,7 +230,7 @@ class AuditLog:
                     .outerjoin(VIOLATIONS, VIOLATIONS.case_id == EVENTS.case_id)
                     .outerjoin(REQUESTS, REQUESTS.case_id == EVENTS.case_id)
                     .outerjoin(AuditEntryRow, AuditEntryRow.source == source)
-                    .where(EVENTS.actor_sub == TIMER_ACTOR, AuditEntryRow.id.is_(None))
+                    .where(EVENTS.actor_sub.in_(SYSTEM_ACTORS), AuditEntryRow.id.is_(None))
                     .order_by(EVENTS.at, EVENTS.case_id, EVENTS.seq)
                     .limit(limit)
                 )
@@ -240,6 +243,7 @@ class AuditLog:
                 from_state,
                 to_state,
                 at,
+                system,
                 kind,
                 app_id,
                 app_ent,
@@ -266,7 +270,7 @@ class AuditLog:
                     subject, enterprise, unit = f"{kind}_case:{case_id}", None, None
                 pending.append(_Pending(None, Kind.CHANGE.value, action, subject, enterprise, unit,
                                         {"from": from_state, "to": to_state}, source=f"event:{case_id}:{seq}",
-                                        at=at, system=TIMER_ACTOR))
+                                        at=at, system=system))
             if pending:
                 await self._append(session, pending)
         return len(steps)

@@ -1,0 +1,26 @@
+"""An application's own copies of its deadlines follow the engine's when an official calendar year
+re-derives them (calendar_rollover): the 容缺 supplement deadline and the post-check deadline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+
+from govservice.db.models import ApplicationRow
+from govservice.services.applications.plugins import SUPPLEMENT_TIMER
+from govservice.services.applications.records import POST_CHECK_STATES
+from govservice.services.engine_views import CaseView
+
+APPS = ApplicationRow.__table__
+
+
+async def follow_rederived(conn: Any, case: CaseView, changes: list[Any]) -> None:
+    values: dict[str, Any] = {}
+    for change in changes:
+        if change.deadline == SUPPLEMENT_TIMER:
+            values["supplement_due_on"] = values["tolerant_due_on"] = change.new
+        elif change.timer_state in POST_CHECK_STATES:
+            values["post_check_due_on"] = change.new
+    if values:
+        await conn.execute(update(APPS).where(APPS.c.case_id == case.id).values(**values))
