@@ -1,12 +1,13 @@
-"""Audit-trail appends per second: one at a time, and many at once (group commit).
+"""Audit-trail throughput: entries recorded per second, and entries sealed per second.
 
     .venv/bin/python bench/audit.py                  # SQLite and PostgreSQL
-    .venv/bin/python bench/audit.py --store sqlite --appends 2000
+    .venv/bin/python bench/audit.py --store sqlite --entries 20000
 
-Every request that reads or changes an enterprise's records appends one hash-chained entry and
-returns only once it is committed; concurrent requests share one commit. Prints the latency of a
-lone append and the throughput of N concurrent appends. PostgreSQL: a database
-`govservice_bench_audit` is dropped and created on 127.0.0.1.
+Requests record an unsealed entry in their own transaction (``AuditLog.add``): no lock, no hash.
+Prints the rate of short transactions that each add one entry, one at a time and from concurrent
+tasks, then the rate at which ``seal`` chains the backlog (``--batch`` entries per transaction),
+and the rate of a full verification. PostgreSQL: a database `govservice_bench_audit` is dropped
+and created on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ import asyncio
 import subprocess
 import tempfile
 import time
-
-from sqlalchemy import text
 
 from govservice.config import load_settings
 from govservice.db.engine import make_engine, make_sessionmaker
@@ -30,9 +29,10 @@ from govservice.services.context import ServiceContext
 
 PG_DB = "govservice_bench_audit"
 ACTOR = Actor(sub="clerk-1", roles=frozenset({Role.CLERK}), unit="FR-APPROVAL")
+ADMIN = Actor(sub="admin-1", roles=frozenset({Role.ADMIN}))
 
 
-async def run(store: str, appends: int) -> None:
+async def run(store: str, entries: int, concurrency: int, batch: int) -> None:
     var = tempfile.mkdtemp(prefix="govservice-bench-audit-")
     if store == "postgresql":
         for sql in (f"DROP DATABASE IF EXISTS {PG_DB}", f"CREATE DATABASE {PG_DB}"):
@@ -42,38 +42,51 @@ async def run(store: str, appends: int) -> None:
     else:
         url = f"sqlite+aiosqlite:///{var}/bench.db"
     settings = load_settings({"GOVSERVICE_VAR_DIR": var, "GOVSERVICE_DATABASE_URL": url})
-    engine = make_engine(url)
+    engine = make_engine(url, pool_size=concurrency, max_overflow=0)
     await upgrade(engine)
-    log = AuditLog(ServiceContext(settings=settings, engine=engine, sessions=make_sessionmaker(engine),
-                                  clock=SystemClock()))
+    ctx = ServiceContext(settings=settings, engine=engine, sessions=make_sessionmaker(engine),
+                         writers=make_sessionmaker(engine, write=True), clock=SystemClock())
+    log = AuditLog(ctx)
 
-    def append() -> asyncio.Future[int]:
-        return asyncio.ensure_future(log.record(ACTOR, Kind.READ, "read_application", "application:1",
-                                                enterprise="91350100M000100Y43", unit="FR-APPROVAL"))
+    async def record(n: int) -> None:
+        for _ in range(n):  # one short transaction per entry, as a request makes
+            async with ctx.transaction() as session:
+                log.add(session, ACTOR, Kind.READ, "get_application", "application:1",
+                        enterprise="91350100M000100Y43", unit="FR-APPROVAL")
 
-    for _ in range(50):  # warm-up
-        await append()
+    await record(50)  # warm-up
     started = time.perf_counter()
-    for _ in range(appends):
-        await append()
-    lone = (time.perf_counter() - started) / appends
+    await record(entries)
+    alone = entries / (time.perf_counter() - started)
     started = time.perf_counter()
-    await asyncio.gather(*(append() for _ in range(appends)))
-    together = appends / (time.perf_counter() - started)
-    async with engine.connect() as conn:
-        total = (await conn.execute(text("SELECT count(*) FROM audit_entries"))).scalar_one()
+    await asyncio.gather(*(record(entries // concurrency) for _ in range(concurrency)))
+    together = entries // concurrency * concurrency / (time.perf_counter() - started)
+
+    started = time.perf_counter()
+    sealed = rounds = 0
+    while n := await log.seal(limit=batch):
+        sealed, rounds = sealed + n, rounds + 1
+    seal_rate = sealed / (time.perf_counter() - started)
+
+    started = time.perf_counter()
+    report = await log.verify(ADMIN)
+    verify_rate = report.entries / (time.perf_counter() - started)
+    assert report.intact and report.unsealed == 0, report
     await engine.dispose()
-    print(f"{store:<10} one at a time: {lone * 1000:.2f} ms per append ({1 / lone:,.0f}/s); "
-          f"{appends} at once: {together:,.0f} appends/s; {total} entries chained")
+    print(f"{store:<10} recorded one at a time: {alone:,.0f}/s; from {concurrency} tasks: {together:,.0f}/s | "
+          f"sealed {sealed} in {rounds} rounds: {seal_rate:,.0f}/s | verified {report.entries}: "
+          f"{verify_rate:,.0f}/s")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--appends", type=int, default=1000)
+    parser.add_argument("--entries", type=int, default=5000, help="entries recorded in each of the two runs")
+    parser.add_argument("--concurrency", type=int, default=20, help="concurrent recording tasks")
+    parser.add_argument("--batch", type=int, default=5000, help="entries sealed per transaction")
     args = parser.parse_args()
     for store in ("sqlite", "postgresql") if args.store == "both" else (args.store,):
-        asyncio.run(run(store, args.appends))
+        asyncio.run(run(store, args.entries, args.concurrency, args.batch))
 
 
 if __name__ == "__main__":

@@ -79,13 +79,20 @@ def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
 
 @contextlib.contextmanager
 def running_server(server: str, env: dict[str, str]) -> Iterator[str]:
+    with running_server_process(server, env) as (base, _process):
+        yield base
+
+
+@contextlib.contextmanager
+def running_server_process(server: str, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The server's base URL and its process (whose tree ``bench/cpu.py`` measures)."""
     port = _free_port()
     base = f"http://{HOST}:{port}"
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(server_command(server, port), cwd=ROOT, env=env, stdout=log, stderr=log)
         try:
             _wait_until_ready(process, base, log)
-            yield base
+            yield base, process
         finally:
             process.terminate()
             try:

@@ -43,12 +43,11 @@ async def _migrate(settings: Settings) -> None:
 
 
 async def _seed(settings: Settings, *, only_if_empty: bool) -> list[str]:
-    from govservice.api.app import build_services
-    from govservice.db.engine import make_engine
+    from govservice.bootstrap import build_services, make_database
     from govservice.domain.actor import Actor, Role
     from govservice.domain.clock import SystemClock
 
-    engine = make_engine(settings.database_url)
+    engine = make_database(settings)
     try:
         services = build_services(settings, engine, SystemClock())
         published = await services.engine.publish_directory()

@@ -39,6 +39,8 @@ class Settings:
     jwks_refetch_seconds: int = 30
     catalogue_cache_seconds: float = 2.0
     run_worker: bool = True
+    db_pool_size: int = 10  # connections each process keeps; every request uses exactly one
+    db_max_overflow: int = 10  # extra connections under bursts
     log_level: str = "INFO"
     public_base_url: str = "http://127.0.0.1:8000"
     rating_window_days: int = 7  # 好差评: no rating within this many days counts as 3 (local)
@@ -166,6 +168,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "GOVSERVICE_DEFAULT_RATING_DAYS", _positive_int, 7, "a positive number of days"
         ),
         run_worker=_parse(env, "GOVSERVICE_RUN_WORKER", _bool, True, "true or false"),
+        db_pool_size=_parse(env, "GOVSERVICE_DB_POOL_SIZE", _positive_int, 10, "a positive number of connections"),
+        db_max_overflow=_parse(env, "GOVSERVICE_DB_MAX_OVERFLOW", _positive_int, 10, "a positive number"),
         log_level=_parse(env, "GOVSERVICE_LOG_LEVEL", _log_level, "INFO", "DEBUG, INFO, WARNING or ERROR"),
         public_base_url=_parse(
             env, "GOVSERVICE_PUBLIC_URL", _http_url, f"http://{host}:{port}", "an http(s) URL"

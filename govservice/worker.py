@@ -21,7 +21,12 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from govservice.auth import KeyStore
+from govservice.bootstrap import Services, build_services, make_database
 from govservice.config import Settings
+from govservice.domain.clock import SystemClock
 from govservice.services.engine import EngineService
 
 log = logging.getLogger("govservice.worker")
@@ -39,13 +44,12 @@ async def run_worker(
     batch: int = 50,
     name: str | None = None,
     before_start: Callable[[], Awaitable[object]] | None = None,
-    after_round: Callable[[], Awaitable[object]] | None = None,
     each_round: Callable[[], Awaitable[object]] | None = None,
 ) -> None:
     """Fire due timers until ``stop`` is set; sleeps ``interval`` seconds when nothing is due.
-    ``after_round`` runs after a round that fired something (the audit trail records timer steps);
-    ``each_round`` after every round (webhook delivery: events come from people's steps too);
-    ``before_start`` once before the first (deadlines re-derived on a newly loaded calendar)."""
+    ``each_round`` runs after every round (sealing the audit trail, webhook delivery: people's steps
+    write entries and outbox rows too); ``before_start`` once before the first (deadlines re-derived
+    on a newly loaded calendar)."""
     name = name or worker_name()
     log.info("timer worker %s started", name)
     if before_start is not None:
@@ -59,11 +63,6 @@ async def run_worker(
         except Exception:  # the database is away, say; keep the loop alive
             log.exception("timer worker %s: a round failed", name)
             run = None
-        if run is not None and run.fired and after_round is not None:
-            try:
-                await after_round()
-            except Exception:
-                log.exception("timer worker %s: the after-round hook failed", name)
         if each_round is not None:
             try:
                 await each_round()
@@ -86,14 +85,9 @@ async def run_worker(
 # -- command line ------------------------------------------------------------------------------
 
 
-def _services(settings: Settings):  # type: ignore[no-untyped-def]
+def _services(settings: Settings) -> tuple[AsyncEngine, Services]:
     """The same services as the app (effect handlers sign licences, so they need the key)."""
-    from govservice.api.app import build_services
-    from govservice.auth import KeyStore
-    from govservice.db.engine import make_engine
-    from govservice.domain.clock import SystemClock
-
-    engine = make_engine(settings.database_url)
+    engine = make_database(settings)
     return engine, build_services(settings, engine, SystemClock(), KeyStore.load_or_create(settings.var_dir))
 
 
@@ -113,7 +107,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
             if args.once:
                 await services.catch_up_calendar()
                 run = await service.run_due_timers(worker_name(), limit=args.batch)
-                await services.audit.record_timer_steps()
+                await services.background_round()
                 sent = await services.webhooks.run_round()
                 print(
                     f"claimed {run.claimed}: {run.fired} fired, {run.dropped} dropped, {run.failed} failed, "
@@ -123,8 +117,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
             else:
                 await run_worker(service, stop, interval=args.interval, batch=args.batch,
                                  before_start=services.catch_up_calendar,
-                                 after_round=services.audit.record_timer_steps,
-                                 each_round=services.webhooks.run_round)
+                                 each_round=services.background_round)
         finally:
             await service.aclose()
             await services.webhooks.aclose()

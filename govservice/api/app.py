@@ -1,11 +1,10 @@
-"""The application factory: wires settings, database, clock and keys into Litestar."""
+"""The application factory: wires the services of the composition root into Litestar."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 import httpx
 from litestar import Litestar
@@ -45,91 +44,10 @@ from govservice.api.problems import EXCEPTION_HANDLERS
 from govservice.api.security import BearerAuthentication, confine_assessors
 from govservice.auth import Authenticator, KeyStore
 from govservice.config import Settings
-from govservice.db.engine import make_engine, make_sessionmaker
 from govservice.db.migrations import head_revision
 from govservice.domain.clock import Clock, SystemClock
-from govservice.services.applications import ApplicationService
-from govservice.services.applications.deadlines import follow_rederived
-from govservice.services.assessment import AssessmentService
-from govservice.services.audit import AuditLog
-from govservice.services.board import BoardService
-from govservice.services.calendar_rollover import CalendarRollover
-from govservice.services.catalogue import CatalogueService
-from govservice.services.context import ServiceContext
-from govservice.services.enforcement import EnforcementCases, EnforcementService
-from govservice.services.enforcement.evidence import EvidenceService
-from govservice.services.engine import EngineService
-from govservice.services.enterprises import EnterpriseService
-from govservice.services.idempotency import IdempotencyService
-from govservice.services.key_enterprises import (
-    CareService,
-    InspectionPlans,
-    KeyEnterpriseRegistry,
-    RequestService,
-    load_service_package,
-)
-from govservice.services.licences import LicenceService
-from govservice.services.ratings import RatingService, WorkOrderService
-from govservice.services.webhooks import WebhookService
-from govservice.storage import LocalFileStore
+from govservice.bootstrap import build_services, make_database
 from govservice.worker import run_worker
-
-
-@dataclass(frozen=True, slots=True)
-class Services:
-    ctx: ServiceContext
-    catalogue: CatalogueService
-    idempotency: IdempotencyService
-    engine: EngineService
-    applications: ApplicationService
-    licences: LicenceService
-    enterprises: EnterpriseService
-    audit: AuditLog
-    work_orders: WorkOrderService
-    ratings: RatingService
-    board: BoardService
-    enforcement: EnforcementService
-    enforcement_cases: EnforcementCases
-    evidence: EvidenceService
-    assessment: AssessmentService
-    key_enterprises: KeyEnterpriseRegistry
-    key_requests: RequestService
-    key_care: CareService
-    inspection_plans: InspectionPlans
-    webhooks: WebhookService
-    rollover: CalendarRollover
-
-    async def catch_up_calendar(self) -> None:
-        """Deadlines counted on a provisional year that now has its official file are re-derived,
-        and the re-derivations go to the audit trail (before the worker's first round)."""
-        report = await self.rollover.run()
-        if report.cases:
-            await self.audit.record_timer_steps()
-
-
-def build_services(settings: Settings, engine: AsyncEngine, clock: Clock, keys: KeyStore | None = None,
-                   http: httpx.AsyncClient | None = None) -> Services:
-    files = LocalFileStore(settings.var_dir / "files")
-    ctx = ServiceContext(settings=settings, engine=engine, sessions=make_sessionmaker(engine), clock=clock,
-                         signing_keys=keys, files=files, package=load_service_package(settings.workflows_dir))
-    catalogue = CatalogueService(ctx)
-    workflow = EngineService(ctx)
-    audit = AuditLog(ctx)
-    work_orders = WorkOrderService(ctx, workflow, audit)
-    enforcement = EnforcementService(ctx)
-    registry = KeyEnterpriseRegistry(ctx, workflow.today, audit)
-    return Services(
-        ctx=ctx, catalogue=catalogue, idempotency=IdempotencyService(ctx), engine=workflow,
-        applications=ApplicationService(ctx, workflow, catalogue, files, audit), licences=LicenceService(ctx),
-        enterprises=EnterpriseService(ctx), audit=audit, work_orders=work_orders,
-        ratings=RatingService(ctx, work_orders, audit), board=BoardService(ctx, workflow),
-        enforcement=enforcement, enforcement_cases=EnforcementCases(ctx, workflow, enforcement, audit),
-        evidence=EvidenceService(ctx), key_enterprises=registry,
-        key_requests=RequestService(ctx, workflow, registry, audit), key_care=CareService(ctx, registry, audit),
-        inspection_plans=InspectionPlans(ctx), assessment=AssessmentService(ctx, workflow, catalogue, audit),
-        webhooks=WebhookService(ctx, http),
-        rollover=CalendarRollover(workflow, {"application": follow_rederived}),
-    )
 
 
 def create_app(
@@ -143,7 +61,7 @@ def create_app(
     """Build the app. Tests pass their own engine, clock, keys and an httpx client with a mock
     transport; `govservice serve` passes only settings."""
     owns_engine = engine is None
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_database(settings)
     clock = clock or SystemClock()
     keys = keys or KeyStore.load_or_create(settings.var_dir)
     services = build_services(settings, engine, clock, keys, http)
@@ -154,8 +72,7 @@ def create_app(
         stop = asyncio.Event()
         worker = (asyncio.create_task(run_worker(services.engine, stop,
                                                  before_start=services.catch_up_calendar,
-                                                 after_round=services.audit.record_timer_steps,
-                                                 each_round=services.webhooks.run_round))
+                                                 each_round=services.background_round))
                   if settings.run_worker else None)
         try:
             yield

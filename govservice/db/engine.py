@@ -1,36 +1,84 @@
-"""Engine and session factory for SQLite (embedded default) and PostgreSQL."""
+"""Engine and session factories for SQLite (embedded default) and PostgreSQL.
+
+Every request runs on exactly one pooled connection (one unit of work), so the pool's size bounds
+the requests a process serves at once; the rest wait for a connection (``pool_timeout``).
+
+SQLite: the driver's own transaction handling is switched off and SQLAlchemy emits ``BEGIN``
+itself, so that a writing unit of work starts with ``BEGIN IMMEDIATE`` (it takes the write lock at
+once, waiting up to ``busy_timeout``), while reads start with a plain deferred ``BEGIN`` and never
+wait for a writer (WAL). A deferred transaction that reads and then writes could otherwise fail
+with "database is locked" the moment another writer commits in between.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from contextvars import ContextVar, Token
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+WRITE = "govservice_write"  # execution option: this transaction writes (BEGIN IMMEDIATE on SQLite)
+_IN_UNIT: ContextVar[bool] = ContextVar("govservice_in_unit_of_work", default=False)
+
+
+class NestedUnitOfWork(RuntimeError):
+    """A session was opened while this task already holds one: a second connection inside a unit of
+    work. On SQLite it waits for the write lock its own task holds; under load it exhausts the pool."""
+
+
+class UnitSession(AsyncSession):
+    """A session that refuses to be opened (``async with``) inside another one of the same task."""
+
+    _unit_token: Token[bool] | None = None
+
+    async def __aenter__(self) -> UnitSession:
+        if _IN_UNIT.get():
+            raise NestedUnitOfWork("a second database session inside a unit of work: pass the session down")
+        self._unit_token = _IN_UNIT.set(True)
+        return await super().__aenter__()  # type: ignore[return-value]
+
+    async def __aexit__(self, *exc: Any) -> None:
+        try:
+            await super().__aexit__(*exc)
+        finally:
+            if self._unit_token is not None:
+                _IN_UNIT.reset(self._unit_token)
+                self._unit_token = None
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN (see _sqlite_begin)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+
+
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, **kwargs: Any) -> AsyncEngine:
+    kwargs.setdefault("pool_size", pool_size)
+    kwargs.setdefault("max_overflow", max_overflow)
+    kwargs.setdefault("pool_timeout", 60)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_size", 20)
-    kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: AsyncEngine, *, write: bool = False) -> async_sessionmaker[AsyncSession]:
+    """Sessions for reads (``write=False``) or for units of work that write."""
+    bind = engine.execution_options(**{WRITE: True}) if write else engine
+    return async_sessionmaker(bind, expire_on_commit=False, class_=UnitSession)

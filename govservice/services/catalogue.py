@@ -130,7 +130,7 @@ class CatalogueService:
             check_guide(guide)
         except CatalogueError as exc:
             raise RuleViolation(str(exc), code="invalid_matter") from exc
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._ctx.transaction() as session:
             await self._check_replacement(session, guide)
             published = await self._insert_version(session, guide, actor, note)
         self.invalidate()
@@ -217,7 +217,7 @@ class CatalogueService:
         guides = [decode_guide(path.read_bytes(), source=path.name) for path in sorted(files)]
         guides.sort(key=lambda guide: guide.status is not MatterStatus.ACTIVE)
         added: list[str] = []
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._ctx.transaction() as session:
             existing = set(await session.scalars(select(MatterVersionRow.code).distinct()))
             for guide in guides:
                 if guide.code in existing:

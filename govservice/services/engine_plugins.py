@@ -10,8 +10,9 @@ Register at import time of your module (and list that module in
     async def issue_licence(run: EffectRun) -> None:
         run.session.add(...)                  # commits or rolls back with the step
 
-Plugin code may call the engine service back (``start_case``, ``fire``): those steps join the
-transaction of the step in progress.
+Plugin code may call the engine service back (``start_case``, ``fire``) with ``session=run.session``:
+those steps join the transaction of the step in progress (opening another session there raises
+``NestedUnitOfWork``).
 """
 
 from __future__ import annotations

@@ -6,12 +6,15 @@ from datetime import datetime
 
 import msgspec
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from govservice.db.models import CreditEventRow, EnterpriseRow
 from govservice.domain.actor import Actor, Role
 from govservice.domain.enterprise import CreditStatus
 from govservice.errors import NotFound, RuleViolation
 from govservice.services.applications import records
+from govservice.services.audit import AuditLog
+from govservice.services.audit.service import Kind
 from govservice.services.context import ServiceContext
 
 
@@ -31,28 +34,33 @@ class EnterpriseView(msgspec.Struct, kw_only=True, rename="camel"):
 
 
 class EnterpriseService:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, audit: AuditLog | None = None) -> None:
         self._ctx = ctx
+        self._audit = audit
 
     async def get(self, actor: Actor, uscc: str) -> EnterpriseView:
         own = actor.has(Role.APPLICANT) and actor.ent == uscc
         if not own and not actor.is_staff:
             raise NotFound(f"enterprise {uscc} is not known", code="enterprise_not_found")
         async with self._ctx.sessions() as session:
-            row = await session.get(EnterpriseRow, uscc)
-            if row is None:
-                raise NotFound(f"enterprise {uscc} is not known", code="enterprise_not_found")
-            events = await session.scalars(
-                select(CreditEventRow).where(CreditEventRow.uscc == uscc).order_by(CreditEventRow.id))
-            return EnterpriseView(
-                uscc=row.uscc, name=row.name, credit_status=CreditStatus(row.credit_status),
-                credit_changed_at=row.credit_changed_at,
-                credit_history=[CreditEvent(kind=e.kind, reason=e.reason, application_id=e.application_id, at=e.at)
-                                for e in events])
+            return await self._view(session, uscc)
+
+    async def _view(self, session: AsyncSession, uscc: str) -> EnterpriseView:
+        row = await session.get(EnterpriseRow, uscc)
+        if row is None:
+            raise NotFound(f"enterprise {uscc} is not known", code="enterprise_not_found")
+        events = await session.scalars(
+            select(CreditEventRow).where(CreditEventRow.uscc == uscc).order_by(CreditEventRow.id))
+        return EnterpriseView(
+            uscc=row.uscc, name=row.name, credit_status=CreditStatus(row.credit_status),
+            credit_changed_at=row.credit_changed_at,
+            credit_history=[CreditEvent(kind=e.kind, reason=e.reason, application_id=e.application_id, at=e.at)
+                            for e in events])
 
     async def repair_credit(self, actor: Actor, uscc: str, reason: str) -> EnterpriseView:
-        """信用修复: an admin records that the enterprise repaired its credit."""
-        async with self._ctx.sessions() as session, session.begin():
+        """信用修复: an admin records that the enterprise repaired its credit (the change and the view
+        of it: one unit of work)."""
+        async with self._ctx.transaction() as session:
             row = await session.get(EnterpriseRow, uscc)
             if row is None:
                 raise NotFound(f"enterprise {uscc} is not known", code="enterprise_not_found")
@@ -60,4 +68,7 @@ class EnterpriseService:
                 raise RuleViolation(f"enterprise {uscc} has no record to repair", code="nothing_to_repair")
             await records.set_credit(session, uscc, CreditStatus.GOOD, reason, actor=actor.sub,
                                      at=self._ctx.clock.now())
-        return await self.get(actor, uscc)
+            if self._audit is not None:
+                self._audit.add(session, actor, Kind.CHANGE, "repair_credit", f"enterprise:{uscc}", enterprise=uscc,
+                                detail={"reason": reason})
+            return await self._view(session, uscc)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 
 from govservice.db.models.idempotency import IdempotencyRecord
+from govservice.db.upsert import insert_if_absent
 from govservice.errors import Conflict, RuleViolation
 from govservice.services.context import ServiceContext
 
@@ -26,14 +26,10 @@ class IdempotencyService:
     async def claim(self, owner: str, key: str, fingerprint: str) -> StoredResponse | None:
         """None: the key is ours, go ahead. A response: replay it. Raises when the key was used
         for another request (422) or the first request is still running (409)."""
-        async with self._ctx.sessions() as session:
-            try:
-                async with session.begin():
-                    session.add(IdempotencyRecord(owner=owner, key=key, fingerprint=fingerprint,
-                                                  created_at=self._ctx.clock.now()))
+        async with self._ctx.transaction() as session:
+            if await insert_if_absent(session, IdempotencyRecord, ["owner", "key"], owner=owner, key=key,
+                                      fingerprint=fingerprint, created_at=self._ctx.clock.now()):
                 return None
-            except IntegrityError:
-                pass
             record = await session.scalar(
                 select(IdempotencyRecord).where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key)
             )
@@ -49,7 +45,7 @@ class IdempotencyService:
         return StoredResponse(record.status_code, [tuple(h) for h in record.headers or []], record.body or b"")
 
     async def complete(self, owner: str, key: str, response: StoredResponse) -> None:
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._ctx.transaction() as session:
             await session.execute(
                 update(IdempotencyRecord)
                 .where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key)
@@ -59,7 +55,7 @@ class IdempotencyService:
 
     async def release(self, owner: str, key: str) -> None:
         """The request failed on our side: forget the key so that a retry runs afresh."""
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._ctx.transaction() as session:
             await session.execute(
                 delete(IdempotencyRecord).where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key)
             )

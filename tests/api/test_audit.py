@@ -1,5 +1,5 @@
-"""The audit trail through the HTTP API: reads and changes are chained, tampering is named, and an
-enterprise sees who read its data."""
+"""The audit trail through the HTTP API: reads and changes are recorded at once and chained when
+sealed, tampering is named, and an enterprise sees who read its data."""
 
 from __future__ import annotations
 
@@ -42,47 +42,81 @@ def assessor(auth: TokenFactory) -> dict[str, str]:
     return auth("assessor", sub="assessor-1")
 
 
+async def seal(app: Any) -> int:
+    return await app.state.services.audit.seal()
+
+
+async def test_entries_are_visible_at_once_and_chained_when_sealed(
+    client: httpx.AsyncClient,
+    app: Any,
+    applicant: dict[str, str],
+    clerk: dict[str, str],
+    assessor: dict[str, str],
+) -> None:
+    filed_app = await filed(client, applicant)
+    await get(client, clerk, filed_app["id"])
+    unsealed = (await client.get(VERIFY, headers=assessor)).json()
+    assert unsealed["intact"] is True and unsealed["entries"] == 0 and unsealed["unsealed"] >= 2
+    assert unsealed["headHash"] is None
+    page = (await client.get(f"/api/v1/enterprises/{ENT_A}/data-access", headers=applicant)).json()
+    assert [i["action"] for i in page["items"]] == ["get_application"]  # listed before it is sealed
+
+    assert await seal(app) == unsealed["unsealed"]
+    assert await seal(app) == 0
+    sealed = (await client.get(VERIFY, headers=assessor)).json()
+    assert sealed["intact"] is True and sealed["entries"] == unsealed["unsealed"] and sealed["unsealed"] == 0
+    assert sealed["headHash"] and len(sealed["headHash"]) == 64
+
+
 async def test_tampering_with_one_entry_is_named_by_the_verification(
     client: httpx.AsyncClient,
+    app: Any,
     engine: AsyncEngine,
     applicant: dict[str, str],
     clerk: dict[str, str],
     supervisor: dict[str, str],
     assessor: dict[str, str],
 ) -> None:
-    app = await approved(client, applicant, clerk, supervisor)
-    await get(client, clerk, app["id"])
+    application = await approved(client, applicant, clerk, supervisor)
+    await get(client, clerk, application["id"])
+    await seal(app)
     intact = (await client.get(VERIFY, headers=assessor)).json()
     assert intact["intact"] is True and intact["entries"] >= 6 and intact["firstBrokenId"] is None
 
     async with engine.begin() as conn:
-        approval_id = (
-            await conn.execute(text("SELECT id FROM audit_entries WHERE action = 'approve'"))
-        ).scalar_one()
+        approval_id, approval_seq = (
+            await conn.execute(text("SELECT id, seq FROM audit_entries WHERE action = 'approve'"))
+        ).one()
         # Someone rewrites who decided: the row still looks plausible, its hash no longer matches.
         await conn.execute(
             text("UPDATE audit_entries SET actor_sub = 'someone-else' WHERE id = :id"), {"id": approval_id}
         )
     report = (await client.get(VERIFY, headers=assessor)).json()
     assert report["intact"] is False
-    assert report["firstBrokenId"] == approval_id
-    assert report["entries"] == approval_id - 1
+    assert report["firstBrokenId"] == approval_id and report["firstBrokenSeq"] == approval_seq
+    assert report["entries"] == approval_seq - 1
+    assert report["problem"] == "its content does not match its hash"
 
 
 async def test_deleting_an_entry_breaks_the_chain_there(
     client: httpx.AsyncClient,
+    app: Any,
     engine: AsyncEngine,
     applicant: dict[str, str],
     clerk: dict[str, str],
     auth: TokenFactory,
 ) -> None:
-    app = await filed(client, applicant)
+    application = await filed(client, applicant)
     for _ in range(3):
-        await get(client, clerk, app["id"])
+        await get(client, clerk, application["id"])
+    await seal(app)
     async with engine.begin() as conn:
-        await conn.execute(text("DELETE FROM audit_entries WHERE id = 3"))
+        await conn.execute(text("DELETE FROM audit_entries WHERE seq = 3"))
+        after = (await conn.execute(text("SELECT id FROM audit_entries WHERE seq = 4"))).scalar_one()
     report = (await client.get(VERIFY, headers=auth("admin"))).json()
-    assert report["intact"] is False and report["firstBrokenId"] == 3
+    assert report["intact"] is False and report["firstBrokenSeq"] == 3 and report["entries"] == 2
+    assert report["firstBrokenId"] == after  # the entry whose predecessor is gone
+    assert report["problem"] == "the entry at chain position 3 is missing"
 
 
 async def test_only_assessors_and_admins_verify(
@@ -94,16 +128,23 @@ async def test_only_assessors_and_admins_verify(
 
 
 async def test_concurrent_requests_extend_one_chain(
-    client: httpx.AsyncClient, applicant: dict[str, str], clerk: dict[str, str], assessor: dict[str, str]
+    client: httpx.AsyncClient,
+    app: Any,
+    applicant: dict[str, str],
+    clerk: dict[str, str],
+    assessor: dict[str, str],
 ) -> None:
-    app = await filed(client, applicant)
+    application = await filed(client, applicant)
+    await seal(app)
     before = (await client.get(VERIFY, headers=assessor)).json()["entries"]
     responses = await asyncio.gather(
-        *(client.get(f"/api/v1/applications/{app['id']}", headers=clerk) for _ in range(12))
+        *(client.get(f"/api/v1/applications/{application['id']}", headers=clerk) for _ in range(12)),
+        *(seal(app) for _ in range(3)),  # sealers running while the requests record
     )
-    assert all(r.status_code == 200 for r in responses)
+    assert all(r.status_code == 200 for r in responses[:12])
+    await seal(app)
     report = (await client.get(VERIFY, headers=assessor)).json()
-    assert report["intact"] is True and report["entries"] == before + 12
+    assert report["intact"] is True and report["entries"] == before + 12 and report["unsealed"] == 0
 
 
 async def test_an_enterprise_lists_who_read_its_data(
@@ -153,8 +194,10 @@ async def test_steps_a_timer_took_are_recorded_once(
     other_app = await filed(client, applicant)
     clock.advance(timedelta(days=8))  # past the 5 working days for the acceptance review
     await run_timers(app)
-    assert await app.state.services.audit.record_timer_steps() == 2
-    assert await app.state.services.audit.record_timer_steps() == 0  # never twice
+    audit = app.state.services.audit
+    # Each step's entry was written in the step's own transaction: a catch-up run by two workers at
+    # once finds nothing left to record, and records nothing twice.
+    assert sum(await asyncio.gather(audit.record_timer_steps(), audit.record_timer_steps())) == 0
     async with engine.connect() as conn:
         rows = (
             await conn.execute(
@@ -168,6 +211,7 @@ async def test_steps_a_timer_took_are_recorded_once(
         ("deem_accepted", "system:timer", f"application:{filed_app['id']}", ENT_A),
         ("deem_accepted", "system:timer", f"application:{other_app['id']}", ENT_A),
     ]
+    await audit.seal()
     report = await client.get(VERIFY, headers=assessor)
     assert report.status_code == 200, report.text
-    assert report.json()["intact"] is True
+    assert report.json()["intact"] is True and report.json()["unsealed"] == 0

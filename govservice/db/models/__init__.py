@@ -15,12 +15,13 @@ from govservice.db.models.key_enterprises import (
     ServiceRecordRow,
 )
 from govservice.db.models.ratings import CallbackRow, RatingRow, WorkOrderRow
-from govservice.db.models.webhooks import WebhookCursorRow, WebhookDeliveryRow, WebhookSubscriptionRow
+from govservice.db.models.webhooks import WebhookDeliveryRow, WebhookSubscriptionRow
 from govservice.db.models.workflow import (
     WorkflowCalendarRow,
     WorkflowCaseRow,
     WorkflowDefinitionRow,
     WorkflowEventRow,
+    WorkflowOutboxRow,
     WorkflowTimerRow,
 )
 
@@ -48,13 +49,13 @@ __all__ = [
     "ServiceRecordRow",
     "ViolationRow",
     "VisitRow",
-    "WebhookCursorRow",
     "WebhookDeliveryRow",
     "WebhookSubscriptionRow",
     "WorkflowCalendarRow",
     "WorkflowCaseRow",
     "WorkflowDefinitionRow",
     "WorkflowEventRow",
+    "WorkflowOutboxRow",
     "WorkflowTimerRow",
     "WorkOrderRow",
 ]

@@ -1,5 +1,4 @@
-"""Webhooks: department systems' subscriptions, the deliveries owed to them, and the dispatcher's
-position in the workflow event log."""
+"""Webhooks: department systems' subscriptions and the deliveries owed to them."""
 
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govservice.db.base import Base, UtcDateTime
-from govservice.db.models.workflow import WorkflowEventRow
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -50,19 +48,3 @@ class WebhookDeliveryRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
-
-
-class WebhookCursorRow(Base):
-    """The dispatcher's position in ``workflow_events``: the last event (in (at, case, seq) order)
-    turned into deliveries; one row, locked while a dispatcher round runs."""
-
-    __tablename__ = "webhook_cursor"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    last_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
-    last_case_id: Mapped[int] = mapped_column(BigId)
-    last_seq: Mapped[int] = mapped_column(Integer)
-
-
-# The dispatcher follows the event log in time order; without this each round would scan it whole.
-Index("ix_workflow_events_at", WorkflowEventRow.__table__.c.at)

@@ -137,3 +137,15 @@ class WorkflowTimerRow(Base):
     fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     detail: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+
+
+class WorkflowOutboxRow(Base):
+    """One row per workflow event, written in the step's own transaction; webhook dispatch reads and
+    deletes them. A row appears exactly when its step commits, however late: no settle delay, no gap."""
+
+    __tablename__ = "workflow_outbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(BigId)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -37,6 +37,10 @@ POST_CHECK_STATES = frozenset({"post_check", "post_check_late"})  # the commitme
 
 
 async def application_for_case(session: AsyncSession, case_id: int) -> ApplicationRow:
+    """The case's application: the one this unit of work already loaded, else read once."""
+    for loaded in session.identity_map.values():
+        if isinstance(loaded, ApplicationRow) and loaded.case_id == case_id:
+            return loaded
     app = await session.scalar(select(ApplicationRow).where(ApplicationRow.case_id == case_id))
     if app is None:
         raise NotFound(f"no application for case {case_id}", code="application_not_found")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 import msgspec
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govservice.db.models import (
@@ -25,6 +24,7 @@ from govservice.domain.catalogue import Route
 from govservice.domain.enterprise import CreditStatus, is_creditworthy
 from govservice.domain.materials import find_material, required_uploads
 from govservice.domain.uscc import uscc_problem
+from govservice.db.upsert import insert_if_absent
 from govservice.errors import BadRequest, Forbidden, NotFound, RuleViolation
 from govservice.services.applications import plugins as _plugins  # noqa: F401  (registers names)
 from govservice.services.applications import records
@@ -64,12 +64,13 @@ class ApplicationService:
         self._files = files
         self._audit = audit
 
-    async def _audited(self, actor: Actor, kind: Kind, action: str, app: ApplicationRow | ApplicationView,
-                       detail: dict[str, Any] | None = None) -> None:
-        """One audit entry per state change, decision and read of the enterprise's records."""
+    def _audited(self, session: AsyncSession, actor: Actor, kind: Kind, action: str,
+                 app: ApplicationRow | ApplicationView, detail: dict[str, Any] | None = None) -> None:
+        """One audit entry per state change, decision and read of the enterprise's records, in the use
+        case's own transaction: it commits with what it records, or not at all."""
         if self._audit is not None:
-            await self._audit.record(actor, kind, action, f"application:{app.id}",
-                                     enterprise=app.enterprise_uscc, unit=app.unit, detail=detail)
+            self._audit.add(session, actor, kind, action, f"application:{app.id}",
+                            enterprise=app.enterprise_uscc, unit=app.unit, detail=detail)
 
     # -- access ------------------------------------------------------------------------------
 
@@ -113,21 +114,17 @@ class ApplicationService:
                 code="route_not_offered",
             )
         process_id = guide.processes[route]
-        async with self._ctx.sessions() as session, session.begin():
-            enterprise = await self._enterprise(session, uscc, enterprise_name)
-            if route in (Route.TOLERANT, Route.COMMITMENT) and not is_creditworthy(
-                CreditStatus(enterprise.credit_status)
-            ):
+        async with self._ctx.transaction() as session:  # the enterprise, the case and the application
+            credit = await self._enterprise(session, uscc, enterprise_name)
+            if route in (Route.TOLERANT, Route.COMMITMENT) and not is_creditworthy(CreditStatus(credit)):
                 raise RuleViolation(
-                    f"enterprise {uscc} has a {enterprise.credit_status.replace('_', ' ')} record: the {route} "
+                    f"enterprise {uscc} has a {credit.replace('_', ' ')} record: the {route} "
                     "route is barred until its credit is repaired",
                     code="credit_barred",
                 )
-
-        async with self._engine.transaction() as session:  # the case and its application, together
             case = await self._engine.start_case(
-                process_id, subject_kind="application", actor=actor, limit=guide.statutory_limit,
-                payload={"comment": comment} if comment else None,
+                process_id, session=session, subject_kind="application", actor=actor,
+                limit=guide.statutory_limit, payload={"comment": comment} if comment else None,
             )
             row = ApplicationRow(
                 case_id=case.id, enterprise_uscc=uscc, enterprise_name=enterprise_name,
@@ -138,11 +135,10 @@ class ApplicationService:
             )
             session.add(row)
             await session.flush()
-            app_id = row.id
-        if file:
-            return await self.act(actor, app_id, "file", payload={"comment": comment} if comment else {})
-        view = await self._view(actor, app_id)
-        await self._audited(actor, Kind.CHANGE, "create", view)
+            if file:
+                return await self._act(session, actor, row, "file", payload={"comment": comment} if comment else {})
+            (view,) = await self._views(session, [row])
+            self._audited(session, actor, Kind.CHANGE, "create", view)
         return view
 
     @staticmethod
@@ -176,15 +172,13 @@ class ApplicationService:
             )
         return uscc
 
-    async def _enterprise(self, session: AsyncSession, uscc: str, name: str) -> EnterpriseRow:
-        enterprise = await session.get(EnterpriseRow, uscc)
-        if enterprise is None:
-            enterprise = EnterpriseRow(
-                uscc=uscc, name=name, credit_status=CreditStatus.GOOD.value, created_at=self._ctx.clock.now()
-            )
-            session.add(enterprise)
-            await session.flush()
-        return enterprise
+    async def _enterprise(self, session: AsyncSession, uscc: str, name: str) -> str:
+        """The enterprise's credit status, registering it on its first application: an upsert, so
+        many first applications at once all succeed."""
+        await insert_if_absent(session, EnterpriseRow, ["uscc"], uscc=uscc, name=name,
+                               credit_status=CreditStatus.GOOD.value, created_at=self._ctx.clock.now())
+        credit = await session.scalar(select(EnterpriseRow.credit_status).where(EnterpriseRow.uscc == uscc))
+        return str(credit)
 
 
     # -- materials --------------------------------------------------------------------------------
@@ -199,12 +193,20 @@ class ApplicationService:
         content_type: str,
         content: bytes,
     ) -> MaterialView:
-        async with self._ctx.sessions() as session:
+        async with self._ctx.transaction() as session:
             app = await self._load(session, application_id, actor)
-            case = await self._engine.get_case(app.case_id)
+            case = await self._engine.get_case(app.case_id, session)
             guide = await records.guide(session, app)
-            present = await records.present_materials(session, app.id)
-            outstanding = await _plugins._outstanding(session, app, present)
+            outstanding: tuple[str, ...] = ()
+            if case.state not in UPLOAD_STATES and case.outcome is None:  # only supplements may come now
+                present = await records.present_materials(session, app.id)
+                outstanding = await _plugins._outstanding(session, app, present)
+            return await self._store_upload(session, actor, app, case, guide, outstanding,
+                                            material_code, filename, content_type, content)
+
+    async def _store_upload(self, session: AsyncSession, actor: Actor, app: ApplicationRow, case: CaseView,
+                            guide: Any, outstanding: tuple[str, ...], material_code: str,
+                            filename: str, content_type: str, content: bytes) -> MaterialView:
         if not (actor.has(Role.APPLICANT) and actor.ent == app.enterprise_uscc) and not actor.has(Role.CLERK):
             raise Forbidden(
                 "materials are uploaded by the applicant (or a clerk at the window)", code="role_required"
@@ -229,43 +231,41 @@ class ApplicationService:
                 code="upload_not_open",
             )
         check_upload(material, filename, content_type, content)
-        digest = await self._files.put(content)
-        async with self._ctx.sessions() as session, session.begin():
-            await session.execute(
-                update(MaterialRow)
-                .where(
-                    MaterialRow.application_id == app.id,
-                    MaterialRow.material_code == material_code,
-                    MaterialRow.current.is_(True),
-                )
-                .values(current=False)
+        digest = await self._files.put(content)  # content-addressed: a rollback leaves a harmless orphan
+        await session.execute(
+            update(MaterialRow)
+            .where(
+                MaterialRow.application_id == app.id,
+                MaterialRow.material_code == material_code,
+                MaterialRow.current.is_(True),
             )
-            row = MaterialRow(
-                application_id=app.id,
-                material_code=material_code,
-                sha256=digest,
-                filename=filename[:255],
-                content_type=content_type[:100],
-                size=len(content),
-                current=True,
-                uploaded_at=self._ctx.clock.now(),
-                uploaded_by=actor.sub,
-            )
-            session.add(row)
-            await session.flush()
-            view = _material_view(row)
-        await self._audited(actor, Kind.CHANGE, "upload_material", app,
-                            {"material": material_code, "sha256": digest})
-        return view
+            .values(current=False)
+        )
+        row = MaterialRow(
+            application_id=app.id,
+            material_code=material_code,
+            sha256=digest,
+            filename=filename[:255],
+            content_type=content_type[:100],
+            size=len(content),
+            current=True,
+            uploaded_at=self._ctx.clock.now(),
+            uploaded_by=actor.sub,
+        )
+        session.add(row)
+        await session.flush()
+        self._audited(session, actor, Kind.CHANGE, "upload_material", app,
+                      {"material": material_code, "sha256": digest})
+        return _material_view(row)
 
     async def materials(self, actor: Actor, application_id: int) -> list[MaterialView]:
-        async with self._ctx.sessions() as session:
+        async with self._ctx.transaction() as session:
             app = await self._load(session, application_id, actor)
             rows = await session.scalars(
                 select(MaterialRow).where(MaterialRow.application_id == app.id).order_by(MaterialRow.id)
             )
             views = [_material_view(r) for r in rows]
-        await self._audited(actor, Kind.READ, "list_materials", app)
+            self._audited(session, actor, Kind.READ, "list_materials", app)
         return views
 
     # -- actions ----------------------------------------------------------------------------------
@@ -273,7 +273,7 @@ class ApplicationService:
     async def actions(self, actor: Actor, application_id: int) -> list[ActionOption]:
         async with self._ctx.sessions() as session:
             app = await self._load(session, application_id, actor)
-        options = await self._engine.available(app.case_id, actor)
+            options = await self._engine.available(app.case_id, actor, session)
         return [_with_ownership(option, actor, app) for option in options]
 
     async def act(
@@ -285,23 +285,29 @@ class ApplicationService:
         payload: Mapping[str, Any],
         expected_version: int | None = None,
     ) -> ApplicationView:
-        async with self._ctx.sessions() as session:
+        _check_payload(action, payload)
+        async with self._ctx.transaction() as session:
             app = await self._load(session, application_id, actor)
+            return await self._act(session, actor, app, action, payload, expected_version)
+
+    async def _act(self, session: AsyncSession, actor: Actor, app: ApplicationRow, action: str,
+                   payload: Mapping[str, Any], expected_version: int | None = None) -> ApplicationView:
+        """Fire ``action`` on the application's case, its effects, view and audit entry on ``session``."""
         if actor.has(Role.APPLICANT) and not actor.is_staff and actor.ent != app.enterprise_uscc:
             raise Forbidden("this is another enterprise's application", code="other_enterprise")
-        _check_payload(action, payload)
-        await self._engine.fire(
-            app.case_id, action, actor, expected_version=expected_version, payload=dict(payload)
+        fired = await self._engine.fire(
+            app.case_id, action, actor, session=session, expected_version=expected_version, payload=dict(payload)
         )
-        view = await self._view(actor, application_id)
+        # The effects changed ``app`` itself (the same object: application_for_case finds it loaded).
+        (view,) = await self._views(session, [app], {fired.case.id: fired.case})
         kind = Kind.DECISION if view.outcome is not None else Kind.CHANGE
-        await self._audited(actor, kind, action, view, {"state": view.state, "outcome": view.outcome})
+        self._audited(session, actor, kind, action, view, {"state": view.state, "outcome": view.outcome})
         return view
 
     async def record_visit(self, actor: Actor, application_id: int, purpose: str) -> VisitView:
         if not actor.has(Role.CLERK, Role.SUPERVISOR):
             raise Forbidden("visits are recorded by staff at the window", code="role_required")
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._ctx.transaction() as session:
             app = await self._load(session, application_id, actor)
             if app.concluded_at is not None:
                 raise RuleViolation("the application is concluded", code="application_concluded")
@@ -311,49 +317,54 @@ class ApplicationService:
             )
             session.add(row)
             await session.flush()
-            visit = VisitView(id=row.id, purpose=row.purpose, at=row.at, number=app.visits)
-        await self._audited(actor, Kind.CHANGE, "record_visit", app)
-        return visit
+            self._audited(session, actor, Kind.CHANGE, "record_visit", app)
+            return VisitView(id=row.id, purpose=row.purpose, at=row.at, number=app.visits)
 
     async def sign_commitment(self, actor: Actor, application_id: int) -> ApplicationView:
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._ctx.transaction() as session:
             app = await self._load(session, application_id, actor)
             if not (actor.has(Role.APPLICANT) and actor.ent == app.enterprise_uscc):
                 raise Forbidden("only the applicant signs its commitment", code="role_required")
             if app.concluded_at is not None:
                 raise RuleViolation("the application is concluded", code="application_concluded")
             app.commitment_signed = True
-        view = await self._view(actor, application_id)
-        await self._audited(actor, Kind.CHANGE, "sign_commitment", view)
+            await session.flush()
+            (view,) = await self._views(session, [app])
+            self._audited(session, actor, Kind.CHANGE, "sign_commitment", view)
         return view
 
     # -- reading ------------------------------------------------------------------------------------
 
     async def get(self, actor: Actor, application_id: int) -> ApplicationView:
-        view = await self._view(actor, application_id)
-        await self._audited(actor, Kind.READ, "get_application", view)
-        return view
-
-    async def _view(self, actor: Actor, application_id: int) -> ApplicationView:
-        async with self._ctx.sessions() as session:
+        async with self._ctx.transaction() as session:
             app = await self._load(session, application_id, actor)
             (view,) = await self._views(session, [app])
+            self._audited(session, actor, Kind.READ, "get_application", view)
         return view
 
-    async def _views(self, session: AsyncSession, apps: list[ApplicationRow]) -> list[ApplicationView]:
-        """The views of ``apps`` (already checked as visible) with a fixed number of statements."""
+    async def _views(self, session: AsyncSession, apps: list[ApplicationRow],
+                     known: Mapping[int, CaseView] | None = None) -> list[ApplicationView]:
+        """The views of ``apps`` (already checked as visible) with a fixed number of statements;
+        ``known``: cases this unit of work already has (a step's result), by id."""
         if not apps:
             return []
         ids = [app.id for app in apps]
         present: dict[int, set[str]] = {app_id: set() for app_id in ids}
-        for app_id, code in await session.execute(
-            select(MaterialRow.application_id, MaterialRow.material_code).where(
-                MaterialRow.application_id.in_(ids), MaterialRow.current.is_(True))
-        ):
-            present[app_id].add(code)
-        licences: dict[int, str] = {app_id: number for app_id, number in await session.execute(
-            select(LicenceRow.application_id, LicenceRow.number).where(LicenceRow.application_id.in_(ids)))}
-        cases = await self._engine.get_cases([app.case_id for app in apps])
+        licences: dict[int, str] = {}
+        materials_and_licences = union_all(  # one round trip for both
+            select(MaterialRow.application_id, MaterialRow.material_code, literal(False).label("licence")).where(
+                MaterialRow.application_id.in_(ids), MaterialRow.current.is_(True)),
+            select(LicenceRow.application_id, LicenceRow.number, literal(True)).where(
+                LicenceRow.application_id.in_(ids)),
+        )
+        for app_id, code, is_licence in await session.execute(materials_and_licences):
+            if is_licence:
+                licences[app_id] = code
+            else:
+                present[app_id].add(code)
+        known = known or {}
+        missing = [app.case_id for app in apps if app.case_id not in known]
+        cases = {**(await self._engine.get_cases(missing, session) if missing else {}), **known}
         views = []
         for app in apps:
             case = cases[app.case_id]
@@ -425,19 +436,21 @@ class ApplicationService:
                 )
             )
         query = query.order_by(ApplicationRow.priority.desc(), ApplicationRow.id).limit(limit + 1)
-        async with self._ctx.sessions() as session:
+        async with self._ctx.transaction() as session:
             rows = list(await session.scalars(query))
             views = await self._views(session, rows[:limit])
-        # one read entry per application listed; concurrent appends share one commit
-        await asyncio.gather(*(self._audited(actor, Kind.READ, "list_applications", view) for view in views))
+            for view in views:  # one read entry per application listed
+                self._audited(session, actor, Kind.READ, "list_applications", view)
         next_cursor = _encode_cursor(views[-1].priority, views[-1].id) if len(rows) > limit else None
         return views, next_cursor
 
     async def timeline(self, actor: Actor, application_id: int) -> Timeline:
-        view = await self._view(actor, application_id)
-        await self._audited(actor, Kind.READ, "get_timeline", view)
-        async with self._ctx.sessions() as session:
+        async with self._ctx.transaction() as session:
             app = await self._load(session, application_id, actor)
+            (view,) = await self._views(session, [app])
+            self._audited(session, actor, Kind.READ, "get_timeline", view)
+            events = await self._engine.events(app.case_id, session)
+            timers = await self._engine.timers(app.case_id, session)
             notices = list(
                 await session.scalars(
                     select(NoticeRow).where(NoticeRow.application_id == app.id).order_by(NoticeRow.id)
@@ -448,8 +461,6 @@ class ApplicationService:
                     select(VisitRow).where(VisitRow.application_id == app.id).order_by(VisitRow.id)
                 )
             )
-        events = await self._engine.events(app.case_id)
-        timers = await self._engine.timers(app.case_id)
         staff_view = actor.is_staff
         return Timeline(
             application=view,

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from govservice.domain.actor import Actor
 from govservice.domain.catalogue import MatterGuide
@@ -211,10 +212,10 @@ class AssessmentService:
         period = self.period(filters.start, filters.end)
         after = decode_id_cursor(prefix, cursor) if cursor else 0
         pseudonym = self._pseudonyms(actor)
-        async with self._ctx.sessions() as session:
+        async with self._ctx.transaction() as session:
             rows = list(await session.execute(query(period, filters.scope, after, limit + 1)))
-        items = [record(row, pseudonym) for row in rows[:limit]]
-        await self._audited(actor, action, period, filters, len(items))
+            items = [record(row, pseudonym) for row in rows[:limit]]
+            self._audited(session, actor, action, period, filters, len(items))
         return items, encode_id_cursor(prefix, rows[limit - 1][0].id) if len(rows) > limit else None
 
     # -- event log ----------------------------------------------------------------------------------
@@ -227,11 +228,13 @@ class AssessmentService:
             filters.start, filters.end, max_days=event_log.MAX_DAYS, default_days=event_log.MAX_DAYS
         )
         media_type, write = event_log.FORMATS[fmt]
-        await self._audited(actor, f"assessment_event_log_{fmt}", period, filters, None)
+        async with self._ctx.transaction() as session:  # the export is recorded before it streams
+            self._audited(session, actor, f"assessment_event_log_{fmt}", period, filters, None)
         return media_type, write(self._ctx.sessions, period, filters.scope, self._pseudonyms(actor))
 
-    async def _audited(
-        self, actor: Actor, action: str, period: Period, filters: Filters, count: int | None
+    def _audited(
+        self, session: AsyncSession, actor: Actor, action: str, period: Period, filters: Filters,
+        count: int | None,
     ) -> None:
         if self._audit is not None:
             detail = {
@@ -241,4 +244,4 @@ class AssessmentService:
                 "matter": filters.matter,
                 "records": count,
             }
-            await self._audit.record(actor, Kind.READ, action, "assessment", detail=detail)
+            self._audit.add(session, actor, Kind.READ, action, "assessment", detail=detail)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import msgspec
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from govservice.db.models import EvidenceRow, InspectionRow
 from govservice.domain.actor import Actor, Role
@@ -42,29 +43,32 @@ class EvidenceService:
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
 
-    async def _inspection(self, inspection_id: int) -> InspectionRow:
-        async with self._ctx.sessions() as session:
-            row = await session.get(InspectionRow, inspection_id)
+    @staticmethod
+    async def _inspection(session: AsyncSession, inspection_id: int) -> InspectionRow:
+        row = await session.get(InspectionRow, inspection_id)
         if row is None:
             raise NotFound(f"inspection {inspection_id} does not exist", code="inspection_not_found")
         return row
 
     async def add(self, actor: Actor, inspection_id: int, *, filename: str, content: bytes,
                   note: str | None) -> EvidenceView:
-        inspection = await self._inspection(inspection_id)
-        if not actor.has(Role.INSPECTOR) or actor.sub not in (inspection.officer_a, inspection.officer_b):
-            raise Forbidden("evidence is added by the inspection's own officers", code="not_an_inspecting_officer")
-        if not content:
-            raise RuleViolation("the file is empty", code="empty_file")
-        if len(content) > MAX_BYTES:
-            raise RuleViolation(f"evidence files are at most {MAX_BYTES} bytes", code="file_too_large")
-        detected = detect_format(content)
-        if detected not in ALLOWED:
-            raise RuleViolation("evidence must be a JPG or PNG photo or a PDF document",
-                                code="file_type_not_allowed")
-        assert self._ctx.files is not None
-        digest = await self._ctx.files.put(content)
-        async with self._ctx.sessions() as session, session.begin():
+        """One unit of work: the inspection and its officers checked, the file stored (content-addressed:
+        a rollback leaves a harmless orphan), its row written."""
+        async with self._ctx.transaction() as session:
+            inspection = await self._inspection(session, inspection_id)
+            if not actor.has(Role.INSPECTOR) or actor.sub not in (inspection.officer_a, inspection.officer_b):
+                raise Forbidden("evidence is added by the inspection's own officers",
+                                code="not_an_inspecting_officer")
+            if not content:
+                raise RuleViolation("the file is empty", code="empty_file")
+            if len(content) > MAX_BYTES:
+                raise RuleViolation(f"evidence files are at most {MAX_BYTES} bytes", code="file_too_large")
+            detected = detect_format(content)
+            if detected not in ALLOWED:
+                raise RuleViolation("evidence must be a JPG or PNG photo or a PDF document",
+                                    code="file_type_not_allowed")
+            assert self._ctx.files is not None
+            digest = await self._ctx.files.put(content)
             row = EvidenceRow(inspection_id=inspection.id, sha256=digest, filename=filename[:255],
                               file_format=detected.value, size=len(content), note=note,
                               uploaded_at=self._ctx.clock.now(), uploaded_by=actor.sub)
@@ -73,8 +77,8 @@ class EvidenceService:
             return _view(row)
 
     async def list(self, inspection_id: int) -> list[EvidenceView]:
-        await self._inspection(inspection_id)
         async with self._ctx.sessions() as session:
+            await self._inspection(session, inspection_id)
             rows = await session.scalars(
                 select(EvidenceRow).where(EvidenceRow.inspection_id == inspection_id).order_by(EvidenceRow.id))
             return [_view(r) for r in rows]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -31,7 +30,7 @@ from govservice.services.enforcement.views import (
     ViolationView,
 )
 from govservice.services.engine import CaseView, EngineService
-from govservice.services.key_enterprises.restraint import InspectionPlans, Purpose, check_cap
+from govservice.services.key_enterprises.restraint import InspectionPlans, Purpose, check_cap, plan_view
 from govservice.workflow import ActionOption
 
 
@@ -82,6 +81,8 @@ class EnforcementCases:
     # -- inspections ---------------------------------------------------------------------------
 
     async def inspect(self, actor: Actor, data: InspectionIn) -> InspectionView:
+        """One unit of work: the cap check, the inspection, the plan it carries out, its findings, the
+        violation case each opens (started on the same session) and the audit entry."""
         problem = uscc_problem(data.uscc)
         if problem:
             raise BadRequest(
@@ -105,11 +106,12 @@ class EnforcementCases:
         rules = self._rules.rules
         for i, finding in enumerate(data.findings):
             self._check_finding(rules, i, finding, data.inspected_on)
-        purpose, reason = await self._restrained(data)
 
-        async with self._engine.transaction() as session:  # the inspection, its cases and their rows together
+        async with self._ctx.transaction() as session:
+            purpose, reason = await self._restrained(session, data)
             cases = [
-                await self._engine.start_case("violation", subject_kind="violation", actor=actor)
+                await self._engine.start_case("violation", subject_kind="violation", actor=actor,
+                                              session=session)
                 for _ in data.findings
             ]
             inspection = InspectionRow(
@@ -167,28 +169,27 @@ class EnforcementCases:
                         created_at=self._ctx.clock.now(),
                     )
                 )
-            inspection_id = inspection.id
-        view = await self.inspection(actor, inspection_id, audit=False)
-        if self._audit is not None:
-            await self._audit.record(actor, Kind.CHANGE, "record_inspection", f"inspection:{view.id}",
-                                     enterprise=view.uscc, unit=view.department_unit,
-                                     detail={"purpose": view.purpose, "findings": len(view.findings)})
+            await session.flush()
+            view = await self._inspection(session, inspection.id)
+            if self._audit is not None:
+                self._audit.add(session, actor, Kind.CHANGE, "record_inspection", f"inspection:{view.id}",
+                                enterprise=view.uscc, unit=view.department_unit,
+                                detail={"purpose": view.purpose, "findings": len(view.findings)})
         return view
 
-    async def _restrained(self, data: InspectionIn) -> tuple[Purpose, str | None]:
+    async def _restrained(self, session: AsyncSession, data: InspectionIn) -> tuple[Purpose, str | None]:
         """The purpose the inspection records, after the key-enterprise cap is checked. Carrying out
         a plan, it takes the plan's purpose and reason unless it gives its own."""
         purpose, reason = data.purpose, data.reason
-        async with self._ctx.sessions() as session:
-            if data.plan_id is not None:
-                plan = (await self._plans.get(data.plan_id)).plan
-                if plan.uscc != data.uscc or plan.status != "planned":
-                    raise RuleViolation("the plan is not an open plan for this enterprise", code="plan_not_open",
-                                        errors=[{"field": "planId", "message": "not open for this enterprise"}])
-                if purpose is Purpose.ROUTINE and reason is None:
-                    purpose, reason = plan.purpose, plan.reason
-            await check_cap(session, self._ctx.package, data.uscc, data.inspected_on, purpose, reason,
-                            exclude_plan=data.plan_id)
+        if data.plan_id is not None:
+            plan = plan_view(await self._plans.load(session, data.plan_id, lock=True))
+            if plan.uscc != data.uscc or plan.status != "planned":
+                raise RuleViolation("the plan is not an open plan for this enterprise", code="plan_not_open",
+                                    errors=[{"field": "planId", "message": "not open for this enterprise"}])
+            if purpose is Purpose.ROUTINE and reason is None:
+                purpose, reason = plan.purpose, plan.reason
+        await check_cap(session, self._ctx.package, data.uscc, data.inspected_on, purpose, reason,
+                        exclude_plan=data.plan_id)
         return purpose, reason
 
     @staticmethod
@@ -222,25 +223,27 @@ class EnforcementCases:
         if finding.committed_on is not None and finding.committed_on > inspected_on:
             raise RuleViolation(f"{where}: committedOn is after the inspection", code="invalid_committed_on")
 
-    async def inspection(self, actor: Actor, inspection_id: int, *, audit: bool = True) -> InspectionView:
-        async with self._ctx.sessions() as session:
-            row = await session.get(InspectionRow, inspection_id)
-            if row is None:
-                raise NotFound(f"inspection {inspection_id} does not exist", code="inspection_not_found")
-            findings = list(
-                await session.scalars(
-                    select(FindingRow).where(FindingRow.inspection_id == row.id).order_by(FindingRow.id)
-                )
+    async def _inspection(self, session: AsyncSession, inspection_id: int) -> InspectionView:
+        row = await session.get(InspectionRow, inspection_id)
+        if row is None:
+            raise NotFound(f"inspection {inspection_id} does not exist", code="inspection_not_found")
+        findings = list(
+            await session.scalars(
+                select(FindingRow).where(FindingRow.inspection_id == row.id).order_by(FindingRow.id)
             )
-            violations = {
-                v.finding_id: v.id
-                for v in await session.scalars(
-                    select(ViolationRow).where(ViolationRow.inspection_id == row.id)
-                )
-            }
-        view = _inspection_view(row, findings, violations)
-        if audit:
-            await self._read(actor, "get_inspection", f"inspection:{row.id}", row.uscc, row.department_unit)
+        )
+        violations = {
+            v.finding_id: v.id
+            for v in await session.scalars(select(ViolationRow).where(ViolationRow.inspection_id == row.id))
+        }
+        return _inspection_view(row, findings, violations)
+
+    async def inspection(self, actor: Actor, inspection_id: int) -> InspectionView:
+        """Audited (the read is on the enterprise's data-access list): its entry commits with it."""
+        async with self._ctx.transaction() as session:
+            view = await self._inspection(session, inspection_id)
+            self._read(session, actor, "get_inspection", f"inspection:{view.id}", view.uscc,
+                       view.department_unit)
         return view
 
     async def inspections(
@@ -253,7 +256,7 @@ class EnforcementCases:
         limit: int,
         cursor: str | None,
     ) -> tuple[list[InspectionView], str | None]:
-        """Newest recorded first."""
+        """Newest recorded first; each one listed is a read of its enterprise's records (audited)."""
         query = select(InspectionRow.id).order_by(InspectionRow.id.desc())
         if uscc:
             query = query.where(InspectionRow.uscc == uscc)
@@ -263,11 +266,12 @@ class EnforcementCases:
             query = query.where(InspectionRow.inspected_on <= to_date)
         if cursor:
             query = query.where(InspectionRow.id < decode_id_cursor(_INSPECTION_CURSOR, cursor))
-        async with self._ctx.sessions() as session:
+        async with self._ctx.transaction() as session:
             ids = list(await session.scalars(query.limit(limit + 1)))
-        views = [await self.inspection(actor, i, audit=False) for i in ids[:limit]]
-        await asyncio.gather(*(self._read(actor, "list_inspections", f"inspection:{v.id}", v.uscc, v.department_unit)
-                               for v in views))
+            views = [await self._inspection(session, i) for i in ids[:limit]]
+            for v in views:
+                self._read(session, actor, "list_inspections", f"inspection:{v.id}", v.uscc,
+                           v.department_unit)
         return views, encode_id_cursor(_INSPECTION_CURSOR, ids[limit - 1]) if len(ids) > limit else None
 
     # -- violation cases -------------------------------------------------------------------------
@@ -279,23 +283,24 @@ class EnforcementCases:
             raise NotFound(f"violation case {violation_id} does not exist", code="violation_not_found")
         return row
 
-    async def _read(self, actor: Actor, action: str, subject: str, uscc: str, unit: str | None) -> None:
-        """A read of an enterprise's enforcement records, for its data-access list."""
+    def _read(self, session: AsyncSession, actor: Actor, action: str, subject: str, uscc: str,
+              unit: str | None) -> None:
+        """A read of an enterprise's enforcement records, for its data-access list (in ``session``)."""
         if self._audit is not None:
-            await self._audit.record(actor, Kind.READ, action, subject, enterprise=uscc, unit=unit)
+            self._audit.add(session, actor, Kind.READ, action, subject, enterprise=uscc, unit=unit)
 
-    async def violation(self, actor: Actor, violation_id: int, *, audit: bool = True) -> ViolationView:
-        async with self._ctx.sessions() as session:
+    async def violation(self, actor: Actor, violation_id: int) -> ViolationView:
+        """Audited (the read is on the enterprise's data-access list): its entry commits with it."""
+        async with self._ctx.transaction() as session:
             row = await self._load(session, actor, violation_id)
-        view = _violation_view(row, await self._engine.get_case(row.case_id))
-        if audit:
-            await self._read(actor, "get_violation", f"violation:{row.id}", row.uscc, row.department_unit)
+            view = _violation_view(row, await self._engine.get_case(row.case_id, session))
+            self._read(session, actor, "get_violation", f"violation:{row.id}", row.uscc, row.department_unit)
         return view
 
     async def violations(
         self, actor: Actor, *, uscc: str | None, state: str | None, limit: int, cursor: str | None
     ) -> tuple[list[ViolationView], str | None]:
-        """Newest first; the state filter is the case's state."""
+        """Newest first; the state filter is the case's state. Each one listed is audited as a read."""
         query = (select(ViolationRow).join(WorkflowCaseRow, WorkflowCaseRow.id == ViolationRow.case_id)
                  .order_by(ViolationRow.id.desc()))
         if not actor.is_staff:
@@ -306,19 +311,19 @@ class EnforcementCases:
             query = query.where(WorkflowCaseRow.state == state)
         if cursor:
             query = query.where(ViolationRow.id < decode_id_cursor(_VIOLATION_CURSOR, cursor))
-        async with self._ctx.sessions() as session:
+        async with self._ctx.transaction() as session:
             rows = list(await session.scalars(query.limit(limit + 1)))
-        page = rows[:limit]
-        cases = await self._engine.get_cases([r.case_id for r in page]) if page else {}
-        views = [_violation_view(r, cases[r.case_id]) for r in page]
-        await asyncio.gather(*(self._read(actor, "list_violations", f"violation:{r.id}", r.uscc, r.department_unit)
-                               for r in page))
+            page = rows[:limit]
+            cases = await self._engine.get_cases([r.case_id for r in page], session) if page else {}
+            views = [_violation_view(r, cases[r.case_id]) for r in page]
+            for r in page:
+                self._read(session, actor, "list_violations", f"violation:{r.id}", r.uscc, r.department_unit)
         return views, encode_id_cursor(_VIOLATION_CURSOR, page[-1].id) if len(rows) > limit else None
 
     async def actions(self, actor: Actor, violation_id: int) -> list[ActionOption]:
         async with self._ctx.sessions() as session:
             row = await self._load(session, actor, violation_id)
-        return await self._engine.available(row.case_id, actor)
+            return await self._engine.available(row.case_id, actor, session)
 
     async def act(
         self,
@@ -329,42 +334,46 @@ class EnforcementCases:
         payload: dict[str, Any],
         expected_version: int | None = None,
     ) -> ViolationView:
-        async with self._ctx.sessions() as session:
+        """One unit of work: the step, the proposal its evaluation allows (same officer, same
+        transaction), the view and the audit entry. Either all of it commits or none of it."""
+        async with self._ctx.transaction() as session:
             row = await self._load(session, actor, violation_id)
             inspection = await session.get(InspectionRow, row.inspection_id)
-        if not actor.is_staff:
-            raise Forbidden("violation cases are handled by the department", code="staff_only")
-        if action == "countersign":
-            if not actor.has(Role.LEGAL):
-                raise Forbidden(
-                    "a decision is countersigned by a legal reviewer; inspectors cannot countersign",
-                    code="countersign_needs_legal_reviewer",
-                )
-            if inspection is not None and actor.sub in (inspection.officer_a, inspection.officer_b):
-                raise Forbidden(
-                    "a legal reviewer who was one of the inspecting officers cannot countersign",
-                    code="inspecting_officer_cannot_countersign",
-                )
-        fired = await self._engine.fire(
-            row.case_id, action, actor, expected_version=expected_version, payload=payload
-        )
-        if fired.case.state == "evaluated":
-            # The evaluation decides which proposal is possible: make it at once, as the same officer.
-            options = await self._engine.available(row.case_id, actor)
-            proposal = next(
-                (
-                    o.action
-                    for o in options
-                    if o.allowed and o.action in ("propose_no_penalty", "propose_penalty")
-                ),
-                None,
+            if not actor.is_staff:
+                raise Forbidden("violation cases are handled by the department", code="staff_only")
+            if action == "countersign":
+                if not actor.has(Role.LEGAL):
+                    raise Forbidden(
+                        "a decision is countersigned by a legal reviewer; inspectors cannot countersign",
+                        code="countersign_needs_legal_reviewer",
+                    )
+                if inspection is not None and actor.sub in (inspection.officer_a, inspection.officer_b):
+                    raise Forbidden(
+                        "a legal reviewer who was one of the inspecting officers cannot countersign",
+                        code="inspecting_officer_cannot_countersign",
+                    )
+            fired = await self._engine.fire(
+                row.case_id, action, actor, session=session, expected_version=expected_version,
+                payload=payload,
             )
-            if proposal is not None:
-                await self._engine.fire(row.case_id, proposal, actor, payload={})
-        view = await self.violation(actor, violation_id, audit=False)
-        if self._audit is not None:
-            await self._audit.record(actor, Kind.DECISION if action == "countersign" else Kind.CHANGE, action,
-                                     f"violation:{view.id}", enterprise=view.uscc, unit=row.department_unit)
+            if fired.case.state == "evaluated":
+                # The evaluation decides which proposal is possible: make it at once, as the same officer.
+                options = await self._engine.available(row.case_id, actor, session)
+                proposal = next(
+                    (
+                        o.action
+                        for o in options
+                        if o.allowed and o.action in ("propose_no_penalty", "propose_penalty")
+                    ),
+                    None,
+                )
+                if proposal is not None:
+                    fired = await self._engine.fire(row.case_id, proposal, actor, session=session, payload={})
+            view = _violation_view(row, fired.case)  # ``row`` carries the effects' changes (one identity map)
+            if self._audit is not None:
+                self._audit.add(session, actor, Kind.DECISION if action == "countersign" else Kind.CHANGE,
+                                action, f"violation:{view.id}", enterprise=view.uscc,
+                                unit=row.department_unit)
         return view
 
     async def statistics(

@@ -99,8 +99,9 @@ class CareService:
                             "the adviser's unit or an admin", code="not_your_enterprise")
         return row
 
-    async def _read(self, actor: Actor, uscc: str, what: str) -> None:
-        await self._audit.record(actor, Kind.READ, what, f"enterprise:{uscc}", enterprise=uscc)
+    def _read(self, session: AsyncSession, actor: Actor, uscc: str, what: str) -> None:
+        """An audited read: its entry is written in the read's own transaction."""
+        self._audit.add(session, actor, Kind.READ, what, f"enterprise:{uscc}", enterprise=uscc)
 
     # -- check-ups ------------------------------------------------------------------------------
 
@@ -108,7 +109,7 @@ class CareService:
         if scheduled_on.year != year:
             raise RuleViolation(f"the {year} check-up is scheduled within {year}", code="invalid_period",
                                 errors=[{"field": "scheduledOn", "message": f"not in {year}"}])
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._ctx.transaction() as session:
             await self._served(session, actor, uscc)
             existing = await session.scalar(
                 select(CheckupRow.id).where(CheckupRow.uscc == uscc, CheckupRow.year == year))
@@ -120,8 +121,8 @@ class CareService:
             session.add(row)
             await session.flush()
             view = _checkup_view(row)
-        await self._audit.record(actor, Kind.CHANGE, "schedule_checkup", f"checkup:{view.id}", enterprise=uscc,
-                                 detail={"year": year})
+            self._audit.add(session, actor, Kind.CHANGE, "schedule_checkup", f"checkup:{view.id}", enterprise=uscc,
+                            detail={"year": year})
         return view
 
     async def _checkup(self, session: AsyncSession, uscc: str, year: int) -> CheckupRow:
@@ -140,7 +141,7 @@ class CareService:
             raise RuleViolation("the check-up report must be a PDF document", code="file_type_not_allowed")
         assert self._ctx.files is not None
         digest = await self._ctx.files.put(content)
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._ctx.transaction() as session:
             await self._served(session, actor, uscc)
             row = await self._checkup(session, uscc, year)
             if row.completed_on is not None:
@@ -148,8 +149,8 @@ class CareService:
             row.report_sha256, row.report_filename, row.report_size = digest, filename[:255], len(content)
             await session.flush()
             view = _checkup_view(row)
-        await self._audit.record(actor, Kind.CHANGE, "file_checkup_report", f"checkup:{view.id}", enterprise=uscc,
-                                 detail={"sha256": digest})
+            self._audit.add(session, actor, Kind.CHANGE, "file_checkup_report", f"checkup:{view.id}",
+                            enterprise=uscc, detail={"sha256": digest})
         return view
 
     async def complete_checkup(self, actor: Actor, uscc: str, year: int, *, completed_on: date,
@@ -157,7 +158,7 @@ class CareService:
         if completed_on > self._registry.today():
             raise RuleViolation("a check-up cannot be completed in the future", code="date_in_future",
                                 errors=[{"field": "completedOn", "message": "after today"}])
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._ctx.transaction() as session:
             await self._served(session, actor, uscc)
             row = await self._checkup(session, uscc, year)
             if row.completed_on is not None:
@@ -171,51 +172,51 @@ class CareService:
             row.findings = [msgspec.to_builtins(f) for f in findings]
             await session.flush()
             view = _checkup_view(row)
-        await self._audit.record(actor, Kind.CHANGE, "complete_checkup", f"checkup:{view.id}", enterprise=uscc,
-                                 detail={"findings": len(findings)})
+            self._audit.add(session, actor, Kind.CHANGE, "complete_checkup", f"checkup:{view.id}", enterprise=uscc,
+                            detail={"findings": len(findings)})
         return view
 
     async def checkups(self, actor: Actor, uscc: str) -> list[CheckupView]:
-        async with self._ctx.sessions() as session:
+        async with self._ctx.transaction() as session:
             await self._registry.entry_for(session, actor, uscc)
             rows = await session.scalars(select(CheckupRow).where(CheckupRow.uscc == uscc).order_by(CheckupRow.year))
             views = [_checkup_view(r) for r in rows]
-        await self._read(actor, uscc, "list_checkups")
+            self._read(session, actor, uscc, "list_checkups")
         return views
 
     async def report(self, actor: Actor, uscc: str, year: int) -> tuple[bytes, str]:
-        async with self._ctx.sessions() as session:
+        async with self._ctx.transaction() as session:
             await self._registry.entry_for(session, actor, uscc)
             row = await self._checkup(session, uscc, year)
-        if row.report_sha256 is None:
-            raise NotFound(f"the {year} check-up has no report yet", code="report_not_found")
-        assert self._ctx.files is not None
-        content = await self._ctx.files.get(row.report_sha256)
-        await self._read(actor, uscc, "read_checkup_report")
+            if row.report_sha256 is None:
+                raise NotFound(f"the {year} check-up has no report yet", code="report_not_found")
+            assert self._ctx.files is not None
+            content = await self._ctx.files.get(row.report_sha256)  # audited only once it is read
+            self._read(session, actor, uscc, "read_checkup_report")
         return content, row.report_filename or "report.pdf"
 
     # -- plan and training ----------------------------------------------------------------------
 
     async def add_record(self, actor: Actor, uscc: str, *, kind: RecordKind, title: str, held_on: date,
                          summary: str, attendees: int | None) -> ServiceRecordView:
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._ctx.transaction() as session:
             await self._served(session, actor, uscc)
             row = ServiceRecordRow(uscc=uscc, kind=kind.value, title=title, held_on=held_on, summary=summary,
                                    attendees=attendees, recorded_by=actor.sub, recorded_at=self._ctx.clock.now())
             session.add(row)
             await session.flush()
             view = _record_view(row)
-        await self._audit.record(actor, Kind.CHANGE, f"record_{kind.value}", f"service_record:{view.id}",
-                                 enterprise=uscc)
+            self._audit.add(session, actor, Kind.CHANGE, f"record_{kind.value}", f"service_record:{view.id}",
+                            enterprise=uscc)
         return view
 
     async def records(self, actor: Actor, uscc: str, kind: RecordKind | None) -> list[ServiceRecordView]:
         query = select(ServiceRecordRow).where(ServiceRecordRow.uscc == uscc)
         if kind is not None:
             query = query.where(ServiceRecordRow.kind == kind.value)
-        async with self._ctx.sessions() as session:
+        async with self._ctx.transaction() as session:
             await self._registry.entry_for(session, actor, uscc)
             views = [_record_view(r) for r in await session.scalars(query.order_by(ServiceRecordRow.held_on,
                                                                                      ServiceRecordRow.id))]
-        await self._read(actor, uscc, "list_service_records")
+            self._read(session, actor, uscc, "list_service_records")
         return views

@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govservice.db.models import EnterpriseRow, KeyEnterpriseRow
+from govservice.db.upsert import insert_if_absent
 from govservice.domain.actor import Actor, Role
 from govservice.domain.enterprise import CreditStatus
 from govservice.domain.packages import ServicePackage
@@ -122,11 +123,11 @@ class KeyEnterpriseRegistry:
         )
 
     async def get(self, actor: Actor, uscc: str) -> KeyEnterpriseView:
-        async with self._ctx.sessions() as session:
+        async with self._ctx.transaction() as session:  # an audited read: the entry is written with it
             row = await self.entry_for(session, actor, uscc)
             enterprise = await session.get(EnterpriseRow, uscc)
             view = self.view(row, enterprise.name if enterprise else "")
-        await self._audit.record(actor, Kind.READ, "read_key_enterprise", f"enterprise:{uscc}", enterprise=uscc)
+            self._audit.add(session, actor, Kind.READ, "read_key_enterprise", f"enterprise:{uscc}", enterprise=uscc)
         return view
 
     async def list(
@@ -182,31 +183,29 @@ class KeyEnterpriseRegistry:
         self._check_industries(data.industries)
         self._check_period(data.enrolled_from, data.enrolled_until)
         now = self._ctx.clock.now()
-        async with self._ctx.sessions() as session, session.begin():
-            if await session.get(KeyEnterpriseRow, data.uscc) is not None:
-                raise Conflict(f"{data.uscc} is already in the registry; change its entry instead",
-                               code="already_enrolled")
-            enterprise = await session.get(EnterpriseRow, data.uscc)
-            if enterprise is None:
-                enterprise = EnterpriseRow(uscc=data.uscc, name=data.name, credit_status=CreditStatus.GOOD.value,
-                                           created_at=now)
-                session.add(enterprise)
-                await session.flush()
-            row = KeyEnterpriseRow(
-                uscc=data.uscc, industries=list(dict.fromkeys(data.industries)), enrolled_from=data.enrolled_from,
+        async with self._ctx.transaction() as session:  # the enterprise, its entry and the audit entry
+            # upserts: a concurrent first enrolment (or application) of the same enterprise is a 409 or
+            # a no-op, never a unique violation
+            await insert_if_absent(session, EnterpriseRow, ["uscc"], uscc=data.uscc, name=data.name,
+                                   credit_status=CreditStatus.GOOD.value, created_at=now)
+            if not await insert_if_absent(
+                session, KeyEnterpriseRow, ["uscc"], uscc=data.uscc,
+                industries=list(dict.fromkeys(data.industries)), enrolled_from=data.enrolled_from,
                 enrolled_until=data.enrolled_until, adviser_sub=data.adviser.sub, adviser_name=data.adviser.name,
                 adviser_unit=data.adviser.unit, version=1, created_at=now, updated_at=now, updated_by=actor.sub,
-            )
-            session.add(row)
-            await session.flush()
-            view = self.view(row, enterprise.name)
-        await self._audit.record(actor, Kind.CHANGE, "enrol_key_enterprise", f"enterprise:{view.uscc}",
-                                 enterprise=view.uscc, unit=view.adviser.unit)
+            ):
+                raise Conflict(f"{data.uscc} is already in the registry; change its entry instead",
+                               code="already_enrolled")
+            row = await session.get_one(KeyEnterpriseRow, data.uscc)
+            name = await session.scalar(select(EnterpriseRow.name).where(EnterpriseRow.uscc == data.uscc))
+            view = self.view(row, name or "")
+            self._audit.add(session, actor, Kind.CHANGE, "enrol_key_enterprise", f"enterprise:{view.uscc}",
+                            enterprise=view.uscc, unit=view.adviser.unit)
         return view
 
     async def change(self, actor: Actor, uscc: str, change: EnrolmentChange,
                      expected_version: int | None) -> KeyEnterpriseView:
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._ctx.transaction() as session:
             row = await session.get(KeyEnterpriseRow, uscc, with_for_update=True)
             if row is None:
                 raise NotFound(f"{uscc} is not in the registry", code="key_enterprise_not_found")
@@ -230,6 +229,6 @@ class KeyEnterpriseRegistry:
             await session.flush()
             enterprise = await session.get(EnterpriseRow, uscc)
             view = self.view(row, enterprise.name if enterprise else "")
-        await self._audit.record(actor, Kind.CHANGE, "change_key_enterprise", f"enterprise:{uscc}", enterprise=uscc,
-                                 unit=view.adviser.unit, detail={"version": view.version})
+            self._audit.add(session, actor, Kind.CHANGE, "change_key_enterprise", f"enterprise:{uscc}",
+                            enterprise=uscc, unit=view.adviser.unit, detail={"version": view.version})
         return view

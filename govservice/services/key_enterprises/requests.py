@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 from sqlalchemy import Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from govservice.db.models import EnterpriseRequestRow, KeyEnterpriseRow, WorkflowCaseRow
 from govservice.domain.actor import Actor, Role
@@ -94,16 +95,15 @@ class RequestService:
                             detail: str) -> RequestView:
         if not (actor.has(Role.APPLICANT) and actor.ent == uscc):
             raise Forbidden("requests are raised by the enterprise's own users", code="other_enterprise")
-        async with self._ctx.sessions() as session:
+        hours = self._registry.package.response_line.response_hours
+        async with self._ctx.transaction() as session:  # the check, the request, its case and the audit entry
             entry = await session.get(KeyEnterpriseRow, uscc)
             if entry is None:
                 raise NotFound(f"{uscc} is not a key enterprise you can see", code="key_enterprise_not_found")
             if not enrolled_on(entry, self._registry.today()):
                 raise RuleViolation("the enterprise's enrolment in the service package is not current",
                                     code="not_enrolled")
-        hours = self._registry.package.response_line.response_hours
-        async with self._engine.transaction() as session:  # the request and its case together
-            case = await self._engine.start_case(PROCESS, subject_kind=SUBJECT_KIND, actor=actor,
+            case = await self._engine.start_case(PROCESS, session=session, subject_kind=SUBJECT_KIND, actor=actor,
                                                  deadline_hours=hours, payload={"kind": kind.value})
             row = EnterpriseRequestRow(
                 case_id=case.id, uscc=uscc, kind=kind.value, subject=subject, detail=detail,
@@ -112,10 +112,9 @@ class RequestService:
             )
             session.add(row)
             await session.flush()
-            request_id = row.id
-        await self._audit.record(actor, Kind.CHANGE, "raise_request", f"request:{request_id}", enterprise=uscc,
-                                 unit=entry.adviser_unit, detail={"kind": kind.value})
-        return await self.get(actor, request_id, audit=False)
+            self._audit.add(session, actor, Kind.CHANGE, "raise_request", f"request:{row.id}", enterprise=uscc,
+                            unit=entry.adviser_unit, detail={"kind": kind.value})
+            return await self._get(session, actor, row.id)
 
     def _visible(self, actor: Actor, query: Select[tuple[EnterpriseRequestRow, WorkflowCaseRow]]
                  ) -> Select[tuple[EnterpriseRequestRow, WorkflowCaseRow]]:
@@ -138,16 +137,22 @@ class RequestService:
         return select(EnterpriseRequestRow, WorkflowCaseRow).join(
             WorkflowCaseRow, WorkflowCaseRow.id == EnterpriseRequestRow.case_id)
 
-    async def get(self, actor: Actor, request_id: int, *, audit: bool = True) -> RequestView:
+    async def _get(self, session: AsyncSession, actor: Actor, request_id: int) -> RequestView:
+        """The request as ``actor`` may see it, read afresh in ``session`` (after a step of its case)."""
         query = self._visible(actor, self._base().where(EnterpriseRequestRow.id == request_id))
-        async with self._ctx.sessions() as session:
-            found = (await session.execute(query)).first()
+        found = (await session.execute(query.execution_options(populate_existing=True))).first()
         if found is None:
             raise NotFound(f"request {request_id} does not exist or is not yours to see", code="request_not_found")
-        view = self._view(found[0], found[1], self._ctx.clock.now())
-        if audit:
-            await self._audit.record(actor, Kind.READ, "read_request", f"request:{view.id}", enterprise=view.uscc,
-                                     unit=view.unit)
+        return self._view(found[0], found[1], self._ctx.clock.now())
+
+    async def get(self, actor: Actor, request_id: int, *, audit: bool = True) -> RequestView:
+        if not audit:
+            async with self._ctx.sessions() as session:
+                return await self._get(session, actor, request_id)
+        async with self._ctx.transaction() as session:  # an audited read: the entry is written with it
+            view = await self._get(session, actor, request_id)
+            self._audit.add(session, actor, Kind.READ, "read_request", f"request:{view.id}", enterprise=view.uscc,
+                            unit=view.unit)
         return view
 
     async def list(self, actor: Actor, *, uscc: str | None, state: str | None, limit: int,
@@ -161,31 +166,30 @@ class RequestService:
             query = query.where(EnterpriseRequestRow.id > decode_id_cursor(_CURSOR, cursor))
         query = query.order_by(EnterpriseRequestRow.id).limit(limit + 1)
         now = self._ctx.clock.now()
-        async with self._ctx.sessions() as session:
+        async with self._ctx.transaction() as session:  # an audited read: its entries are written with it
             rows = list(await session.execute(query))
-        views = [self._view(r, c, now) for r, c in rows[:limit]]
-        for uscc_seen in sorted({v.uscc for v in views}):
-            await self._audit.record(actor, Kind.READ, "list_requests", f"enterprise:{uscc_seen}",
-                                     enterprise=uscc_seen)
+            views = [self._view(r, c, now) for r, c in rows[:limit]]
+            for uscc_seen in sorted({v.uscc for v in views}):
+                self._audit.add(session, actor, Kind.READ, "list_requests", f"enterprise:{uscc_seen}",
+                                enterprise=uscc_seen)
         return views, encode_id_cursor(_CURSOR, views[-1].id) if len(rows) > limit else None
 
     async def act(self, actor: Actor, request_id: int, action: str, *, response: str | None,
                   expected_version: int | None) -> RequestView:
-        view = await self.get(actor, request_id, audit=False)
-        if action == "respond":
-            if not response:
-                raise RuleViolation("an answer needs its text", code="response_required",
-                                    errors=[{"field": "response", "message": "required to respond"}])
-            if not (actor.has(Role.ADMIN) or actor.sub == view.adviser_sub
-                    or (actor.has(Role.SUPERVISOR) and actor.unit == view.unit)):
-                raise Forbidden("the request is answered by the enterprise's adviser or the supervisor of "
-                                "the adviser's unit", code="not_your_request")
-        async with self._ctx.sessions() as session:
-            case_id = await session.scalar(
-                select(EnterpriseRequestRow.case_id).where(EnterpriseRequestRow.id == request_id))
-        assert case_id is not None
-        await self._engine.fire(case_id, action, actor, expected_version=expected_version,
-                                payload={"response": response} if response else None)
-        await self._audit.record(actor, Kind.CHANGE, f"{action}_request", f"request:{request_id}",
-                                 enterprise=view.uscc, unit=view.unit)
-        return await self.get(actor, request_id, audit=False)
+        async with self._ctx.transaction() as session:  # the check, the step, the audit entry and the view
+            view = await self._get(session, actor, request_id)
+            if action == "respond":
+                if not response:
+                    raise RuleViolation("an answer needs its text", code="response_required",
+                                        errors=[{"field": "response", "message": "required to respond"}])
+                if not (actor.has(Role.ADMIN) or actor.sub == view.adviser_sub
+                        or (actor.has(Role.SUPERVISOR) and actor.unit == view.unit)):
+                    raise Forbidden("the request is answered by the enterprise's adviser or the supervisor of "
+                                    "the adviser's unit", code="not_your_request")
+            request = await session.get_one(EnterpriseRequestRow, request_id)  # loaded by _get: no query
+            await self._engine.fire(request.case_id, action, actor, session=session,
+                                    expected_version=expected_version,
+                                    payload={"response": response} if response else None)
+            self._audit.add(session, actor, Kind.CHANGE, f"{action}_request", f"request:{request_id}",
+                            enterprise=view.uscc, unit=view.unit)
+            return await self._get(session, actor, request_id)

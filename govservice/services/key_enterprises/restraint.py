@@ -135,7 +135,7 @@ class InspectionPlans:
         if planned_on < today:
             raise RuleViolation("an inspection is planned for today or later", code="date_in_past",
                                 errors=[{"field": "plannedOn", "message": "before today"}])
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._ctx.transaction() as session:
             cap = await check_cap(session, self._ctx.package, uscc, planned_on, purpose, reason)
             row = InspectionPlanRow(uscc=uscc, planned_on=planned_on, purpose=purpose.value, reason=reason,
                                     scope=scope, unit=actor.unit, status="planned", planned_by=actor.sub,
@@ -144,26 +144,33 @@ class InspectionPlans:
             await session.flush()
             return PlanResult(plan=plan_view(row), merge_offers=await self._offers(session, row), cap=cap)
 
-    async def _get(self, session: AsyncSession, plan_id: int, *, lock: bool = False) -> InspectionPlanRow:
+    async def load(self, session: AsyncSession, plan_id: int, *, lock: bool = False) -> InspectionPlanRow:
         row = await session.get(InspectionPlanRow, plan_id, with_for_update=lock)
         if row is None:
             raise NotFound(f"inspection plan {plan_id} does not exist", code="plan_not_found")
         return row
 
-    async def get(self, plan_id: int) -> PlanResult:
-        async with self._ctx.sessions() as session:
-            row = await self._get(session, plan_id)
-            offers = await self._offers(session, row) if row.status == "planned" else []
-            return PlanResult(plan=plan_view(row), merge_offers=offers, cap=None)
+    async def get(self, plan_id: int, session: AsyncSession | None = None) -> PlanResult:
+        """The plan and its merge offers; in ``session`` when called from another unit of work (an
+        inspection carrying out the plan), else in a read session of its own."""
+        if session is not None:
+            return await self._result(session, plan_id)
+        async with self._ctx.sessions() as own:
+            return await self._result(own, plan_id)
+
+    async def _result(self, session: AsyncSession, plan_id: int) -> PlanResult:
+        row = await self.load(session, plan_id)
+        offers = await self._offers(session, row) if row.status == "planned" else []
+        return PlanResult(plan=plan_view(row), merge_offers=offers, cap=None)
 
     async def merge(self, actor: Actor, plan_id: int, into: int) -> PlanResult:
         """Fold plan ``plan_id`` into plan ``into``: one visit covers both scopes."""
         if plan_id == into:
             raise BadRequest("a plan cannot be merged into itself", code="validation_failed",
                              errors=[{"field": "into", "message": "the same plan"}])
-        async with self._ctx.sessions() as session, session.begin():
-            row = await self._get(session, plan_id, lock=True)
-            target = await self._get(session, into, lock=True)
+        async with self._ctx.transaction() as session:
+            row = await self.load(session, plan_id, lock=True)
+            target = await self.load(session, into, lock=True)
             if row.status != "planned" or target.status != "planned":
                 raise Conflict("only plans still open can be merged", code="plan_not_open")
             offers = {p.id for p in await self._offers(session, row)}
@@ -178,8 +185,8 @@ class InspectionPlans:
             return PlanResult(plan=plan_view(target), merge_offers=await self._offers(session, target), cap=None)
 
     async def cancel(self, actor: Actor, plan_id: int) -> PlanView:
-        async with self._ctx.sessions() as session, session.begin():
-            row = await self._get(session, plan_id, lock=True)
+        async with self._ctx.transaction() as session:
+            row = await self.load(session, plan_id, lock=True)
             if row.status != "planned":
                 raise Conflict("only plans still open can be cancelled", code="plan_not_open")
             row.status = "cancelled"
@@ -198,7 +205,7 @@ class InspectionPlans:
 
     async def execute(self, session: AsyncSession, plan_id: int, uscc: str, inspection_id: int) -> None:
         """The inspection carried out this plan (inside the inspection's transaction)."""
-        row = await self._get(session, plan_id, lock=True)
+        row = await self.load(session, plan_id, lock=True)
         if row.uscc != uscc or row.status != "planned":
             raise RuleViolation("the plan is not an open plan for this enterprise", code="plan_not_open",
                                 errors=[{"field": "planId", "message": "not open for this enterprise"}])

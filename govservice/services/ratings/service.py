@@ -13,9 +13,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from govservice.db.models import ApplicationRow, RatingRow, WorkOrderRow
+from govservice.db.upsert import insert_if_absent
 from govservice.domain.actor import Actor, Role
 from govservice.errors import Conflict, Forbidden, NotFound, RuleViolation
 from govservice.services.audit import AuditLog
@@ -38,9 +39,8 @@ class RatingService:
     def window(self) -> timedelta:
         return timedelta(days=self._ctx.settings.rating_window_days)
 
-    async def _load(self, actor: Actor, application_id: int) -> ApplicationRow:
-        async with self._ctx.sessions() as session:
-            app = await session.get(ApplicationRow, application_id)
+    async def _load(self, session: AsyncSession, actor: Actor, application_id: int) -> ApplicationRow:
+        app = await session.get(ApplicationRow, application_id)
         own = app is not None and actor.has(Role.APPLICANT) and actor.ent == app.enterprise_uscc
         staff = app is not None and (
             actor.has(Role.ADMIN) or (actor.has(Role.CLERK, Role.SUPERVISOR) and actor.unit == app.unit)
@@ -50,74 +50,82 @@ class RatingService:
         return app
 
     async def rate(self, actor: Actor, application_id: int, stars: int, comment: str | None) -> RatingView:
-        app = await self._load(actor, application_id)
-        if not (actor.has(Role.APPLICANT) and actor.ent == app.enterprise_uscc):
-            raise Forbidden("only the applicant's enterprise rates its application", code="role_required")
-        if app.concluded_at is None:
-            raise RuleViolation(
-                "an application is rated once it is concluded", code="application_not_concluded"
+        """The rating, its audit entry and, for a bad review, the work order and its case: one unit
+        of work."""
+        async with self._ctx.transaction() as session:
+            app = await self._load(session, actor, application_id)
+            if not (actor.has(Role.APPLICANT) and actor.ent == app.enterprise_uscc):
+                raise Forbidden("only the applicant's enterprise rates its application", code="role_required")
+            if app.concluded_at is None:
+                raise RuleViolation(
+                    "an application is rated once it is concluded", code="application_not_concluded"
+                )
+            now = self._ctx.clock.now()
+            if now > app.concluded_at + self.window:
+                raise RuleViolation(
+                    f"the rating window closed {self._ctx.settings.rating_window_days} days after "
+                    f"conclusion; the application counts as rated {DEFAULT_STARS}",
+                    code="rating_window_closed",
+                )
+            inserted = await insert_if_absent(
+                session,
+                RatingRow,
+                ["application_id"],
+                application_id=app.id,
+                enterprise_uscc=app.enterprise_uscc,
+                unit=app.unit,
+                stars=stars,
+                comment=comment,
+                rated_by=actor.sub,
+                rated_at=now,
+                excluded=False,
+                concluded_at=app.concluded_at,  # so the satisfaction rate of a period reads ratings alone
+                matter_code=app.matter_code,
             )
-        now = self._ctx.clock.now()
-        if now > app.concluded_at + self.window:
-            raise RuleViolation(
-                f"the rating window closed {self._ctx.settings.rating_window_days} days after conclusion; "
-                f"the application counts as rated {DEFAULT_STARS}",
-                code="rating_window_closed",
-            )
-        row = RatingRow(
-            application_id=app.id,
-            enterprise_uscc=app.enterprise_uscc,
-            unit=app.unit,
-            stars=stars,
-            comment=comment,
-            rated_by=actor.sub,
-            rated_at=now,
-            excluded=False,
-            concluded_at=app.concluded_at,  # so that the satisfaction rate of a period reads ratings alone
-            matter_code=app.matter_code,
-        )
-        try:
-            async with self._ctx.sessions() as session, session.begin():
-                exists = await session.scalar(select(RatingRow.id).where(RatingRow.application_id == app.id))
-                if exists is not None:
-                    raise _already_rated(app.id)
-                session.add(row)
-        except IntegrityError as exc:  # a concurrent rating won the unique constraint
-            raise _already_rated(app.id) from exc
-        await self._audit.record(
-            actor,
-            Kind.CHANGE,
-            "rate",
-            f"application:{app.id}",
-            enterprise=app.enterprise_uscc,
-            unit=app.unit,
-            detail={"stars": stars},
-        )
-        if stars <= BAD_REVIEW_MAX:
-            await self._work_orders.open(actor, row, app)
-        return await self._view(app)
-
-    async def get(self, actor: Actor, application_id: int) -> RatingView:
-        app = await self._load(actor, application_id)
-        if actor.is_staff:
-            await self._audit.record(
+            if not inserted:  # rated before, or by a concurrent request that won
+                raise _already_rated(app.id)
+            row = await session.scalar(select(RatingRow).where(RatingRow.application_id == app.id))
+            assert row is not None
+            self._audit.add(
+                session,
                 actor,
-                Kind.READ,
-                "get_evaluation",
+                Kind.CHANGE,
+                "rate",
                 f"application:{app.id}",
                 enterprise=app.enterprise_uscc,
                 unit=app.unit,
+                detail={"stars": stars},
             )
-        return await self._view(app)
+            order_id = None
+            if stars <= BAD_REVIEW_MAX:  # the bad review's work order commits with it, or neither does
+                order_id = await self._work_orders.open(session, actor, row, app)
+            view = self._view(app, row, order_id)
+        return view
 
-    async def _view(self, app: ApplicationRow) -> RatingView:
-        async with self._ctx.sessions() as session:
+    async def get(self, actor: Actor, application_id: int) -> RatingView:
+        """Staff's reads are audited, so they run as a unit of work that writes; the applicant's read."""
+        async with self._ctx.transaction() if actor.is_staff else self._ctx.sessions() as session:
+            app = await self._load(session, actor, application_id)
             rating = await session.scalar(select(RatingRow).where(RatingRow.application_id == app.id))
             order = None
             if rating is not None:
                 order = await session.scalar(
                     select(WorkOrderRow.id).where(WorkOrderRow.rating_id == rating.id)
                 )
+            view = self._view(app, rating, order)
+            if actor.is_staff:
+                self._audit.add(
+                    session,
+                    actor,
+                    Kind.READ,
+                    "get_evaluation",
+                    f"application:{app.id}",
+                    enterprise=app.enterprise_uscc,
+                    unit=app.unit,
+                )
+        return view
+
+    def _view(self, app: ApplicationRow, rating: RatingRow | None, order: int | None) -> RatingView:
         closes: datetime | None = app.concluded_at + self.window if app.concluded_at else None
         if rating is not None:
             return RatingView(

@@ -7,7 +7,8 @@ cannot be reported before the rater was called. Every other action is the engine
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from sqlalchemy import select
@@ -48,35 +49,36 @@ class WorkOrderService:
         self._engine = engine
         self._audit = audit
 
-    async def open(self, actor: Actor, rating: RatingRow, app: ApplicationRow) -> int:
-        async with self._engine.transaction() as session:  # the work order and its case together
-            case = await self._engine.start_case(
-                PROCESS,
-                subject_kind=SUBJECT_KIND,
-                subject_ref=f"rating:{rating.id}",
-                actor=actor,
-                limit=FIX_DAYS,
-            )
-            row = WorkOrderRow(
-                case_id=case.id,
-                rating_id=rating.id,
-                application_id=app.id,
-                unit=app.unit,
-                opened_at=self._ctx.clock.now(),
-            )
-            session.add(row)
-            await session.flush()
-            order_id = row.id
-        await self._audit.record(
+    async def open(self, session: AsyncSession, actor: Actor, rating: RatingRow, app: ApplicationRow) -> int:
+        """Open the bad review's work order and its case in the caller's unit of work (the rating's)."""
+        case = await self._engine.start_case(
+            PROCESS,
+            session=session,
+            subject_kind=SUBJECT_KIND,
+            subject_ref=f"rating:{rating.id}",
+            actor=actor,
+            limit=FIX_DAYS,
+        )
+        row = WorkOrderRow(
+            case_id=case.id,
+            rating_id=rating.id,
+            application_id=app.id,
+            unit=app.unit,
+            opened_at=self._ctx.clock.now(),
+        )
+        session.add(row)
+        await session.flush()
+        self._audit.add(
+            session,
             actor,
             Kind.CHANGE,
             "open_work_order",
-            f"work_order:{order_id}",
+            f"work_order:{row.id}",
             enterprise=app.enterprise_uscc,
             unit=app.unit,
             detail={"applicationId": app.id, "stars": rating.stars},
         )
-        return order_id
+        return row.id
 
     # -- access ------------------------------------------------------------------------------------
 
@@ -97,18 +99,16 @@ class WorkOrderService:
             raise NotFound(f"work order {order_id} does not exist", code="work_order_not_found")
         return order, rating
 
-    # -- reading -------------------------------------------------------------------------------------
+    def _unit(self, actor: Actor) -> AbstractAsyncContextManager[AsyncSession]:
+        """A staff member's reads are audited, so they write: a unit of work; the rater's only read."""
+        return self._ctx.transaction() if actor.is_staff else self._ctx.sessions()
 
-    async def get(self, actor: Actor, order_id: int, *, audit: bool = True) -> WorkOrderView:
-        async with self._ctx.sessions() as session:
-            order, rating = await self._load(session, actor, order_id)
-            callbacks = list(
-                await session.scalars(
-                    select(CallbackRow).where(CallbackRow.work_order_id == order.id).order_by(CallbackRow.id)
-                )
-            )
-        if audit and actor.is_staff:
-            await self._audit.record(
+    def _audit_read(
+        self, session: AsyncSession, actor: Actor, order: WorkOrderRow, rating: RatingRow
+    ) -> None:
+        if actor.is_staff:
+            self._audit.add(
+                session,
                 actor,
                 Kind.READ,
                 "get_work_order",
@@ -116,7 +116,35 @@ class WorkOrderService:
                 enterprise=rating.enterprise_uscc,
                 unit=order.unit,
             )
-        case = await self._engine.get_case(order.case_id)
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    async def get(self, actor: Actor, order_id: int) -> WorkOrderView:
+        async with self._unit(actor) as session:
+            order, rating = await self._load(session, actor, order_id)
+            (view,) = await self._views(session, [(order, rating)])
+            self._audit_read(session, actor, order, rating)
+        return view
+
+    async def _views(
+        self, session: AsyncSession, orders: Sequence[tuple[WorkOrderRow, RatingRow]]
+    ) -> list[WorkOrderView]:
+        """The orders' views, their cases and callbacks read in one statement each."""
+        if not orders:
+            return []
+        callbacks: dict[int, list[CallbackRow]] = {order.id: [] for order, _ in orders}
+        for c in await session.scalars(
+            select(CallbackRow).where(CallbackRow.work_order_id.in_(callbacks)).order_by(CallbackRow.id)
+        ):
+            callbacks[c.work_order_id].append(c)
+        cases = await self._engine.get_cases([order.case_id for order, _ in orders], session)
+        return [
+            self._view(order, rating, cases[order.case_id], callbacks[order.id]) for order, rating in orders
+        ]
+
+    def _view(
+        self, order: WorkOrderRow, rating: RatingRow, case: CaseView, callbacks: Sequence[CallbackRow]
+    ) -> WorkOrderView:
         clock = self._engine.clock_view(case)
         overdue = case.state == "overdue" or (
             case.outcome is None and case.due_on is not None and case.due_on < self._engine.today()
@@ -150,7 +178,11 @@ class WorkOrderService:
     async def list(
         self, actor: Actor, *, state: str | None, limit: int, cursor: str | None
     ) -> tuple[list[WorkOrderView], str | None]:
-        query = select(WorkOrderRow.id).join(WorkflowCaseRow, WorkflowCaseRow.id == WorkOrderRow.case_id)
+        query = (
+            select(WorkOrderRow, RatingRow)
+            .join(WorkflowCaseRow, WorkflowCaseRow.id == WorkOrderRow.case_id)
+            .join(RatingRow, RatingRow.id == WorkOrderRow.rating_id)
+        )
         if actor.has(Role.ADMIN):
             pass
         elif actor.has(Role.CLERK, Role.SUPERVISOR):
@@ -158,9 +190,7 @@ class WorkOrderService:
                 raise Forbidden("a staff token must name its unit (unit claim)", code="no_unit")
             query = query.where(WorkOrderRow.unit == actor.unit)
         elif actor.has(Role.APPLICANT) and actor.ent:
-            query = query.join(RatingRow, RatingRow.id == WorkOrderRow.rating_id).where(
-                RatingRow.enterprise_uscc == actor.ent
-            )
+            query = query.where(RatingRow.enterprise_uscc == actor.ent)
         else:
             raise Forbidden(
                 "work orders are for the handling unit's staff and the rater", code="role_required"
@@ -169,15 +199,19 @@ class WorkOrderService:
             query = query.where(WorkflowCaseRow.state == state)
         if cursor:
             query = query.where(WorkOrderRow.id > _decode_cursor(cursor))
-        async with self._ctx.sessions() as session:
-            ids = list(await session.scalars(query.order_by(WorkOrderRow.id).limit(limit + 1)))
-        items = [await self.get(actor, i) for i in ids[:limit]]
-        return items, (_encode_cursor(items[-1].id) if len(ids) > limit else None)
+        async with self._unit(actor) as session:
+            result = await session.execute(query.order_by(WorkOrderRow.id).limit(limit + 1))
+            rows = [(order, rating) for order, rating in result]
+            page = rows[:limit]
+            items = await self._views(session, page)
+            for order, rating in page:  # each order shown to staff is a read of the enterprise's record
+                self._audit_read(session, actor, order, rating)
+        return items, (_encode_cursor(items[-1].id) if len(rows) > limit else None)
 
     async def actions(self, actor: Actor, order_id: int) -> list[ActionOption]:
         async with self._ctx.sessions() as session:
             order, _ = await self._load(session, actor, order_id)
-        return await self._engine.available(order.case_id, actor)
+            return await self._engine.available(order.case_id, actor, session)
 
     # -- acting ----------------------------------------------------------------------------------------
 
@@ -190,63 +224,90 @@ class WorkOrderService:
         *,
         expected_version: int | None = None,
     ) -> WorkOrderView:
-        async with self._ctx.sessions() as session:
+        """The action, the rating it changes (the fix's stars, an upheld appeal's exclusion) and the
+        audit entry: one unit of work."""
+        async with self._ctx.transaction() as session:
             order, rating = await self._load(session, actor, order_id)
-        in_unit = actor.has(Role.CLERK, Role.SUPERVISOR) and actor.unit == order.unit
-        rater = actor.has(Role.APPLICANT) and actor.ent == rating.enterprise_uscc
-        if action == CALLBACK:
-            await self._record_callback(actor, order, rating, payload, in_unit)
-        else:
-            if action == "rate_fix":
-                if not rater:
-                    raise Forbidden("the rater rates the fix", code="role_required")
-                stars = _required(payload, "stars", action)
-            elif actor.has(Role.CLERK, Role.SUPERVISOR) and not in_unit and not rater:
-                raise Forbidden("this work order belongs to another unit", code="other_unit")
-            elif action == "appeal":
-                _required(payload, "reason", action)
-            await self._engine.fire(
-                order.case_id, action, actor, expected_version=expected_version, payload=dict(payload)
-            )
-            if action in ("rate_fix", "uphold_appeal"):
-                async with self._ctx.sessions() as session, session.begin():
-                    row = await session.get(RatingRow, rating.id)
-                    assert row is not None
-                    if action == "rate_fix":
-                        row.fix_stars = stars
-                    else:
-                        row.excluded = True
-            await self._audit.record(
-                actor,
-                Kind.DECISION if action in DECISIONS else Kind.CHANGE,
-                action,
-                f"work_order:{order.id}",
-                enterprise=rating.enterprise_uscc,
-                unit=order.unit,
-                detail={k: v for k, v in payload.items() if k in ("stars", "reason", "comment")},
-            )
-        return await self.get(actor, order_id, audit=False)
+            in_unit = actor.has(Role.CLERK, Role.SUPERVISOR) and actor.unit == order.unit
+            rater = actor.has(Role.APPLICANT) and actor.ent == rating.enterprise_uscc
+            if action == CALLBACK:
+                await self._record_callback(session, actor, order, rating, payload, in_unit)
+            else:
+                await self._fire(
+                    session, actor, order, rating, action, payload, in_unit, rater, expected_version
+                )
+            (view,) = await self._views(session, [(order, rating)])
+        return view
+
+    async def _fire(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        order: WorkOrderRow,
+        rating: RatingRow,
+        action: str,
+        payload: Mapping[str, Any],
+        in_unit: bool,
+        rater: bool,
+        expected_version: int | None,
+    ) -> None:
+        if action == "rate_fix":
+            if not rater:
+                raise Forbidden("the rater rates the fix", code="role_required")
+            stars = _required(payload, "stars", action)
+        elif actor.has(Role.CLERK, Role.SUPERVISOR) and not in_unit and not rater:
+            raise Forbidden("this work order belongs to another unit", code="other_unit")
+        elif action == "appeal":
+            _required(payload, "reason", action)
+        await self._engine.fire(
+            order.case_id,
+            action,
+            actor,
+            session=session,
+            expected_version=expected_version,
+            payload=dict(payload),
+        )
+        if action == "rate_fix":
+            rating.fix_stars = stars
+        elif action == "uphold_appeal":
+            rating.excluded = True
+        self._audit.add(
+            session,
+            actor,
+            Kind.DECISION if action in DECISIONS else Kind.CHANGE,
+            action,
+            f"work_order:{order.id}",
+            enterprise=rating.enterprise_uscc,
+            unit=order.unit,
+            detail={k: v for k, v in payload.items() if k in ("stars", "reason", "comment")},
+        )
 
     async def _record_callback(
-        self, actor: Actor, order: WorkOrderRow, rating: RatingRow, payload: Mapping[str, Any], in_unit: bool
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        order: WorkOrderRow,
+        rating: RatingRow,
+        payload: Mapping[str, Any],
+        in_unit: bool,
     ) -> None:
         if not in_unit:
             raise Forbidden("the handling unit's staff call the rater back", code="role_required")
         summary = _required(payload, "summary", CALLBACK)
-        case = await self._engine.get_case(order.case_id)
+        case = await self._engine.get_case(order.case_id, session)
         if case.outcome is not None:
             raise RuleViolation("the work order is closed", code="work_order_closed")
-        async with self._ctx.sessions() as session, session.begin():
-            session.add(
-                CallbackRow(
-                    work_order_id=order.id,
-                    caller_sub=actor.sub,
-                    caller_name=actor.name or actor.sub,
-                    called_at=self._ctx.clock.now(),
-                    summary=summary,
-                )
+        session.add(
+            CallbackRow(
+                work_order_id=order.id,
+                caller_sub=actor.sub,
+                caller_name=actor.name or actor.sub,
+                called_at=self._ctx.clock.now(),
+                summary=summary,
             )
-        await self._audit.record(
+        )
+        self._audit.add(
+            session,
             actor,
             Kind.CHANGE,
             CALLBACK,

@@ -96,7 +96,7 @@ class Courier:
             claim = claim.where(DELIVERIES.id == due_cte.c.id)
         else:  # SQLite: one writer at a time; the statement is atomic
             claim = claim.where(DELIVERIES.id.in_(due.scalar_subquery()))
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._ctx.transaction() as session:
             ids = list(await session.scalars(
                 claim.returning(DELIVERIES.id).execution_options(synchronize_session=False)))
             if not ids:
@@ -139,7 +139,7 @@ class Courier:
         else:
             values.update(next_attempt_at=now + backoff(attempts))
             outcome = "retry"
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._ctx.transaction() as session:
             await session.execute(
                 update(DELIVERIES)
                 .where(DELIVERIES.id == item.id, DELIVERIES.status == PENDING)

@@ -49,7 +49,7 @@ class WebhookService:
         _check_url(url)
         row = SUBS(url=url, secret=new_secret(), events=sorted(set(events)), active=True,
                    created_by=actor.sub, created_at=self._ctx.clock.now())
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._ctx.transaction() as session:
             session.add(row)
             await session.flush()
         view = webhook_view(row)
@@ -76,7 +76,7 @@ class WebhookService:
     async def deactivate(self, actor: Actor, webhook_id: int) -> None:
         """Stops it: no new deliveries, and its pending ones are not sent (they stay listed)."""
         _admin(actor)
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._ctx.transaction() as session:
             (await _subscription(session, webhook_id)).active = False
 
     # -- deliveries ------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ class WebhookService:
     async def retry(self, actor: Actor, webhook_id: int, delivery_id: int) -> DeliveryView:
         """Re-queue a delivery now, with a fresh set of attempts (a delivered one is 409)."""
         _admin(actor)
-        async with self._ctx.sessions() as session, session.begin():
+        async with self._ctx.transaction() as session:
             row = await session.get(DELIVERIES, delivery_id, with_for_update=True)
             if row is None or row.subscription_id != webhook_id:
                 raise NotFound(f"webhook {webhook_id} has no delivery {delivery_id}",

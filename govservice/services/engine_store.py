@@ -1,0 +1,214 @@
+"""The engine's rows, on SQLAlchemy Core, inside the caller's unit of work (one session, one
+transaction) on either database: load a case, insert one, compare-and-set save a step with its
+event, its outbox row and its timers, and claim due timers (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL). Nothing here commits; the use case's transaction does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import msgspec
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from govservice.db.models.workflow import (
+    WorkflowCaseRow,
+    WorkflowEventRow,
+    WorkflowOutboxRow,
+    WorkflowTimerRow,
+)
+from govservice.domain.calendar import CaseClock
+from govservice.services.engine_views import CaseView
+from govservice.workflow import CaseData
+
+CASES = WorkflowCaseRow.__table__
+EVENTS = WorkflowEventRow.__table__
+TIMERS = WorkflowTimerRow.__table__
+OUTBOX = WorkflowOutboxRow.__table__
+PENDING, FIRED, DROPPED, CANCELLED, FAILED = "pending", "fired", "dropped", "cancelled", "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class TimerArm:
+    key: str
+    action: str
+    state: str | None
+    due_at: datetime
+
+
+@dataclass(slots=True)
+class EventWrite:
+    action: str
+    from_state: str | None
+    actor_sub: str
+    actor_roles: list[str]
+    payload: dict[str, Any] | None
+
+
+@dataclass(slots=True)
+class StepWrite:
+    """Everything one step writes (computed once by the service)."""
+
+    case_id: int
+    seen_version: int
+    state: str
+    version: int
+    outcome: str | None
+    clock: CaseClock
+    data: CaseData
+    due_on: date | None
+    now: datetime
+    event: EventWrite
+    cancel_all: bool = False
+    cancel_state: str | None = None
+    cancel_keys: tuple[str, ...] = ()
+    arm: Sequence[TimerArm] = ()
+    timer_id: int | None = None  # the timer this step fires
+
+
+@dataclass(slots=True)
+class NewCase:
+    process_id: str
+    process_version: int
+    state: str
+    subject_kind: str
+    subject_ref: str | None
+    calendar_version: str
+    clock: CaseClock
+    data: CaseData
+    due_on: date | None
+    now: datetime
+    event: EventWrite
+    arm: Sequence[TimerArm] = field(default_factory=tuple)
+
+
+def case_view(row: Any) -> CaseView:
+    m = row._mapping
+    return CaseView(
+        id=m["id"], process_id=m["process_id"], process_version=m["process_version"], state=m["state"],
+        version=m["version"], outcome=m["outcome"], subject_kind=m["subject_kind"],
+        subject_ref=m["subject_ref"], calendar_version=m["calendar_version"], due_on=m["due_on"],
+        clock=msgspec.convert(m["clock"], CaseClock), data=msgspec.convert(m["data"], CaseData),
+        created_at=m["created_at"], updated_at=m["updated_at"],
+    )
+
+
+def _json(value: Any) -> Any:
+    return msgspec.to_builtins(value)
+
+
+async def load(session: AsyncSession, case_id: int) -> CaseView | None:
+    row = (await session.execute(select(CASES).where(CASES.c.id == case_id))).first()
+    return case_view(row) if row is not None else None
+
+
+async def load_many(session: AsyncSession, case_ids: Sequence[int]) -> dict[int, CaseView]:
+    rows = (await session.execute(select(CASES).where(CASES.c.id.in_(case_ids)))).all()
+    return {row.id: case_view(row) for row in rows}
+
+
+async def _event_and_outbox(session: AsyncSession, case_id: int, seq: int, to_state: str, at: datetime,
+                            event: EventWrite) -> None:
+    await session.execute(insert(EVENTS).values(
+        case_id=case_id, seq=seq, action=event.action, from_state=event.from_state, to_state=to_state,
+        actor_sub=event.actor_sub, actor_roles=event.actor_roles, at=at, payload=event.payload,
+    ))
+    await session.execute(insert(OUTBOX).values(case_id=case_id, seq=seq, at=at))
+
+
+async def _arm(session: AsyncSession, case_id: int, arm: Sequence[TimerArm], now: datetime) -> None:
+    if arm:
+        await session.execute(insert(TIMERS), [
+            {"case_id": case_id, "key": t.key, "action": t.action, "state": t.state, "due_at": t.due_at,
+             "status": PENDING, "armed_at": now}
+            for t in arm
+        ])
+
+
+async def insert_case(session: AsyncSession, new: NewCase) -> int:
+    case_id: int = (await session.execute(insert(CASES).values(
+        process_id=new.process_id, process_version=new.process_version, state=new.state, version=1,
+        outcome=None, subject_kind=new.subject_kind, subject_ref=new.subject_ref,
+        calendar_version=new.calendar_version, clock=_json(new.clock), data=_json(new.data),
+        due_on=new.due_on, created_at=new.now, updated_at=new.now,
+    ).returning(CASES.c.id))).scalar_one()
+    await _event_and_outbox(session, case_id, 1, new.state, new.now, new.event)
+    await _arm(session, case_id, new.arm, new.now)
+    return case_id
+
+
+async def save(session: AsyncSession, step: StepWrite) -> bool:
+    """Compare-and-set on the version; False when another step moved the case first (nothing written)."""
+    moved = await session.execute(
+        update(CASES)
+        .where(CASES.c.id == step.case_id, CASES.c.version == step.seen_version)
+        .values(state=step.state, version=step.version, outcome=step.outcome, clock=_json(step.clock),
+                data=_json(step.data), due_on=step.due_on, updated_at=step.now)
+    )
+    if moved.rowcount != 1:
+        return False
+    await _event_and_outbox(session, step.case_id, step.version, step.state, step.now, step.event)
+    ending = update(TIMERS).where(TIMERS.c.case_id == step.case_id, TIMERS.c.status == PENDING)
+    if step.timer_id is not None:
+        ending = ending.where(TIMERS.c.id != step.timer_id)
+    if step.cancel_all:
+        await session.execute(ending.values(status=CANCELLED, cancelled_at=step.now))
+    elif step.cancel_state is not None or step.cancel_keys:
+        which = TIMERS.c.state == step.cancel_state
+        if step.cancel_keys:
+            which = which | TIMERS.c.key.in_(step.cancel_keys)
+        await session.execute(ending.where(which).values(status=CANCELLED, cancelled_at=step.now))
+    await _arm(session, step.case_id, step.arm, step.now)
+    return True
+
+
+async def mark_fired(session: AsyncSession, timer_id: int, now: datetime) -> bool:
+    done = await session.execute(
+        update(TIMERS).where(TIMERS.c.id == timer_id, TIMERS.c.status == PENDING)
+        .values(status=FIRED, fired_at=now)
+    )
+    return bool(done.rowcount == 1)
+
+
+async def end_timer(session: AsyncSession, timer_id: int, status: str, now: datetime, detail: str) -> None:
+    await session.execute(
+        update(TIMERS).where(TIMERS.c.id == timer_id, TIMERS.c.status == PENDING)
+        .values(status=status, cancelled_at=now, detail=detail[:2000])
+    )
+
+
+async def release_timer(session: AsyncSession, timer_id: int) -> None:
+    await session.execute(
+        update(TIMERS).where(TIMERS.c.id == timer_id, TIMERS.c.status == PENDING)
+        .values(claimed_by=None, claimed_until=None)
+    )
+
+
+async def claim_due(session: AsyncSession, worker: str, limit: int, lease: timedelta, now: datetime) -> list[Any]:
+    """Due timers no other worker holds, leased to ``worker``. On PostgreSQL rows another worker
+    is claiming are skipped, not waited for; SQLite has one writer and the statement is atomic."""
+    due = (
+        select(TIMERS.c.id)
+        .where(TIMERS.c.status == PENDING, TIMERS.c.due_at <= now,
+               TIMERS.c.claimed_until.is_(None) | (TIMERS.c.claimed_until < now))
+        .order_by(TIMERS.c.due_at, TIMERS.c.id)
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    claim = (
+        update(TIMERS).where(TIMERS.c.id.in_(due.scalar_subquery()))
+        .values(claimed_by=worker, claimed_until=now + lease)
+        .returning(TIMERS.c.id, TIMERS.c.case_id, TIMERS.c.key, TIMERS.c.action, TIMERS.c.state,
+                   TIMERS.c.due_at)
+    )
+    return list(await session.execute(claim))
+
+
+async def latest_version(session: AsyncSession, definitions: Any, process_id: str) -> int | None:
+    return (await session.execute(
+        select(func.max(definitions.c.version)).where(definitions.c.process_id == process_id)
+    )).scalar()

@@ -1,0 +1,61 @@
+"""SQL statements per lifecycle request, counted by a SQLAlchemy event listener: an upper bound, so that a
+request that starts reading row by row, or splits into several transactions, fails here.
+
+The bounds are the issue's targets; ``BEGIN`` is not counted (it is not a statement of the use case)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.api.apps_helpers import APPROVAL, ENT_A, PDF, act, create, upload, upload_all
+from tests.conftest import TokenFactory
+
+GET_BUDGET, ACTION_BUDGET, UPLOAD_BUDGET = 4, 12, 5
+
+
+@contextmanager
+def counting(engine: AsyncEngine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+async def test_a_lifecycle_request_stays_within_its_statement_budget(
+    client: httpx.AsyncClient, engine: AsyncEngine, auth: TokenFactory
+) -> None:
+    applicant = auth("applicant", sub="user-a", ent=ENT_A)
+    clerk = auth("clerk", sub="clerk-1", unit=APPROVAL)
+    app = await create(client, applicant)
+    await upload_all(client, applicant, app)
+    await act(client, applicant, app["id"], "file")
+    await client.get(f"/api/v1/applications/{app['id']}", headers=clerk)  # warm the catalogue caches
+
+    with counting(engine) as statements:
+        response = await client.get(f"/api/v1/applications/{app['id']}", headers=clerk)
+    assert response.status_code == 200
+    assert len(statements) <= GET_BUDGET, "\n".join(statements)
+
+    with counting(engine) as statements:
+        accepted = await act(client, clerk, app["id"], "accept")
+    assert accepted["state"] == "reviewing"
+    assert len(statements) <= ACTION_BUDGET, "\n".join(statements)
+
+    draft = await create(client, applicant)
+    with counting(engine) as statements:
+        response = await upload(client, applicant, draft["id"], draft["materials"][0]["code"], PDF)
+    assert response.status_code == 201, response.text
+    assert len(statements) <= UPLOAD_BUDGET, "\n".join(statements)
