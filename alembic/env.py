@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 
-from alembic import context
 from sqlalchemy.engine import Connection
 
 import govservice.db.models  # noqa: F401  (registers every table)
+from alembic import context
 from govservice.db.base import Base
 
 config = context.config

@@ -36,23 +36,38 @@ async def run(store: str, entries: int, concurrency: int, batch: int) -> None:
     var = tempfile.mkdtemp(prefix="govservice-bench-audit-")
     if store == "postgresql":
         for sql in (f"DROP DATABASE IF EXISTS {PG_DB}", f"CREATE DATABASE {PG_DB}"):
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True,
-                           stderr=subprocess.DEVNULL)
+            subprocess.run(  # noqa: ASYNC221 (setup, not timed)
+                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql],
+                check=True,
+                stderr=subprocess.DEVNULL,
+            )
         url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DB}"
     else:
         url = f"sqlite+aiosqlite:///{var}/bench.db"
     settings = load_settings({"GOVSERVICE_VAR_DIR": var, "GOVSERVICE_DATABASE_URL": url})
     engine = make_engine(url, pool_size=concurrency, max_overflow=0)
     await upgrade(engine)
-    ctx = ServiceContext(settings=settings, engine=engine, sessions=make_sessionmaker(engine),
-                         writers=make_sessionmaker(engine, write=True), clock=SystemClock())
+    ctx = ServiceContext(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        writers=make_sessionmaker(engine, write=True),
+        clock=SystemClock(),
+    )
     log = AuditLog(ctx)
 
     async def record(n: int) -> None:
         for _ in range(n):  # one short transaction per entry, as a request makes
             async with ctx.transaction() as session:
-                log.add(session, ACTOR, Kind.READ, "get_application", "application:1",
-                        enterprise="91350100M000100Y43", unit="FR-APPROVAL")
+                log.add(
+                    session,
+                    ACTOR,
+                    Kind.READ,
+                    "get_application",
+                    "application:1",
+                    enterprise="91350100M000100Y43",
+                    unit="FR-APPROVAL",
+                )
 
     await record(50)  # warm-up
     started = time.perf_counter()
@@ -73,9 +88,11 @@ async def run(store: str, entries: int, concurrency: int, batch: int) -> None:
     verify_rate = report.entries / (time.perf_counter() - started)
     assert report.intact and report.unsealed == 0, report
     await engine.dispose()
-    print(f"{store:<10} recorded one at a time: {alone:,.0f}/s; from {concurrency} tasks: {together:,.0f}/s | "
-          f"sealed {sealed} in {rounds} rounds: {seal_rate:,.0f}/s | verified {report.entries}: "
-          f"{verify_rate:,.0f}/s")
+    print(
+        f"{store:<10} recorded one at a time: {alone:,.0f}/s; from {concurrency} tasks: {together:,.0f}/s | "
+        f"sealed {sealed} in {rounds} rounds: {seal_rate:,.0f}/s | verified {report.entries}: "
+        f"{verify_rate:,.0f}/s"
+    )
 
 
 def main() -> None:

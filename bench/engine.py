@@ -81,7 +81,9 @@ async def ours(store: str, n: int, concurrency: int) -> tuple[float, float, int]
         env = {"GOVSERVICE_VAR_DIR": var, "GOVSERVICE_WORKFLOWS_DIR": str(ROOT / "workflows")}
         if store == "postgresql":
             fresh_pg("govservice_bench_engine")
-            env["GOVSERVICE_DATABASE_URL"] = "postgresql+asyncpg://postgres@127.0.0.1:5432/govservice_bench_engine"
+            env["GOVSERVICE_DATABASE_URL"] = (
+                "postgresql+asyncpg://postgres@127.0.0.1:5432/govservice_bench_engine"
+            )
         settings = load_settings(env)
         engine = make_engine(settings.database_url, pool_size=concurrency + 2, max_overflow=0)
         try:
@@ -96,12 +98,24 @@ async def ours(store: str, n: int, concurrency: int) -> tuple[float, float, int]
                 ids = []
                 for _ in block:
                     app = await services.applications.create(
-                        APPLICANT, matter_code="FR-PGP-OPENING", route=Route.STANDARD, enterprise_name="bench",
-                        enterprise_uscc=None, channel="online", commitment_signed=False, file=False)
+                        APPLICANT,
+                        matter_code="FR-PGP-OPENING",
+                        route=Route.STANDARD,
+                        enterprise_name="bench",
+                        enterprise_uscc=None,
+                        channel="online",
+                        commitment_signed=False,
+                        file=False,
+                    )
                     for material in app.materials:
-                        await services.applications.upload(APPLICANT, app.id, material_code=material.code,
-                                                           filename="doc.pdf", content_type="application/pdf",
-                                                           content=PDF)
+                        await services.applications.upload(
+                            APPLICANT,
+                            app.id,
+                            material_code=material.code,
+                            filename="doc.pdf",
+                            content_type="application/pdf",
+                            content=PDF,
+                        )
                     ids.append(app.id)
                 return ids
 
@@ -117,7 +131,9 @@ async def ours(store: str, n: int, concurrency: int) -> tuple[float, float, int]
             id_blocks = await asyncio.gather(*(setup(block) for block in blocks))
             setup_s = time.perf_counter() - started
             started = time.perf_counter()
-            taken = sum(await asyncio.gather(*(steps(b, ids) for b, ids in zip(blocks, id_blocks, strict=True))))
+            taken = sum(
+                await asyncio.gather(*(steps(b, ids) for b, ids in zip(blocks, id_blocks, strict=True)))
+            )
             steps_s = time.perf_counter() - started
             await check(services, n, taken)
         finally:
@@ -129,13 +145,20 @@ async def check(services: Services, n: int, taken: int) -> None:
     async with services.ctx.sessions() as session:
         approved = await session.scalar(select(func.count()).where(WorkflowCaseRow.outcome == "approved"))
         licences = await session.scalar(select(func.count()).select_from(LicenceRow))
-        entries = await session.scalar(select(func.count()).where(AuditEntryRow.action.in_(
-            ["file", "notify_deficiency", "submit_corrections", "accept", "forward", "approve"])))
+        entries = await session.scalar(
+            select(func.count()).where(
+                AuditEntryRow.action.in_(
+                    ["file", "notify_deficiency", "submit_corrections", "accept", "forward", "approve"]
+                )
+            )
+        )
         outbox = await session.scalar(select(func.count()).select_from(WorkflowOutboxRow))
         await session.execute(text("select 1"))
     if (approved, licences, entries) != (n, n, taken):
-        raise SystemExit(f"check failed: {approved} approved, {licences} licences, {entries} audit entries "
-                         f"(expected {n}, {n}, {taken})")
+        raise SystemExit(
+            f"check failed: {approved} approved, {licences} licences, {entries} audit entries "
+            f"(expected {n}, {n}, {taken})"
+        )
     if not outbox:
         raise SystemExit("check failed: no outbox rows")
 
@@ -144,16 +167,30 @@ def peer(store: str, n: int, concurrency: int, venv: Path) -> float:
     """The peer's task completions/s with the same store and concurrency."""
     if not (venv / "bin" / "python").exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "spiffworkflow", "psycopg[binary]"], check=True)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", "spiffworkflow", "psycopg[binary]"], check=True
+        )
     with tempfile.TemporaryDirectory() as tmp:
         if store == "postgresql":
             fresh_pg("govservice_bench_peer")
             url = "postgresql://postgres@127.0.0.1:5432/govservice_bench_peer"
         else:
             url = f"sqlite:///{tmp}/peer.db"
-        out = subprocess.run([str(venv / "bin" / "python"), str(PEER / "bench_spiff.py"), str(n), "--store", url,
-                              "--concurrency", str(concurrency)], check=True, capture_output=True, text=True,
-                             cwd=tmp).stdout
+        out = subprocess.run(
+            [
+                str(venv / "bin" / "python"),
+                str(PEER / "bench_spiff.py"),
+                str(n),
+                "--store",
+                url,
+                "--concurrency",
+                str(concurrency),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=tmp,
+        ).stdout
     match = re.search(r"(?:tasks|task_completions|completions)/s=([0-9.]+)", out)
     if match is None:
         raise SystemExit(f"could not read the peer's rate from: {out}")
@@ -171,11 +208,13 @@ def main() -> int:
     import uvloop
 
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())  # as `govservice serve` runs
-    for store in (["sqlite", "postgresql"] if args.store == "both" else [args.store]):
+    for store in ["sqlite", "postgresql"] if args.store == "both" else [args.store]:
         for concurrency in (int(c) for c in args.concurrency.split(",")):
             rate, setup_rate, taken = asyncio.run(ours(store, args.n, concurrency))
-            line = (f"store={store:<10} tasks={concurrency}  ours: steps/s={rate:7.1f} ({taken} steps on real "
-                    f"applications; setup {setup_rate:6.1f} cases/s: create + 4 uploads)")
+            line = (
+                f"store={store:<10} tasks={concurrency}  ours: steps/s={rate:7.1f} ({taken} steps on real "
+                f"applications; setup {setup_rate:6.1f} cases/s: create + 4 uploads)"
+            )
             if not args.no_peer:
                 theirs = peer(store, args.n, concurrency, args.peer_venv)
                 line += f"  peer: tasks/s={theirs:7.1f}  ratio={rate / theirs:4.1f}x"

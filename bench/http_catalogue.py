@@ -61,13 +61,46 @@ def server_command(server: str, port: int) -> list[str]:
     if server == "serve":
         return [sys.executable, "-m", "govservice", "serve", "--host", HOST, "--port", str(port)]
     if server == "uvicorn":
-        return [sys.executable, "-m", "uvicorn", "--factory", target, "--host", HOST, "--port", str(port),
-                "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
-                "--no-server-header"]
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            target,
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--no-server-header",
+        ]
     if server == "granian":
-        return [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", target, "--host", HOST,
-                "--port", str(port), "--workers", "1", "--loop", "uvloop", "--no-access-log", "--log-level",
-                "warning"]
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--factory",
+            target,
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--loop",
+            "uvloop",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
     raise ValueError(server)
 
 
@@ -120,8 +153,13 @@ def _wait_until_ready(process: subprocess.Popen[bytes], base: str, log: IO[bytes
 def prepare(env: dict[str, str]) -> None:
     """Migrate and seed, as `govservice serve` does before it starts."""
     for command in ("migrate", "seed"):
-        subprocess.run([sys.executable, "-m", "govservice", command], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "govservice", command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
 
 # -- load generators -----------------------------------------------------------------------
@@ -186,8 +224,12 @@ async def _load(url: str, connections: int, seconds: float, headers: dict[str, s
     counts = [0, 0]
     start = time.monotonic()
     deadline = start + seconds
-    await asyncio.gather(*(_one_connection(parts.hostname, parts.port or 80, request, deadline, counts)
-                           for _ in range(connections)))
+    await asyncio.gather(
+        *(
+            _one_connection(parts.hostname, parts.port or 80, request, deadline, counts)
+            for _ in range(connections)
+        )
+    )
     return {"requests": counts[0], "errors": counts[1], "seconds": time.monotonic() - start}
 
 
@@ -212,8 +254,9 @@ def measure(server: str, args: argparse.Namespace, env: dict[str, str]) -> dict[
         errors = sum(run.errors for run in runs)
         if errors:
             raise SystemExit(f"{server} {path}: {errors} error responses during the run")
-        result[path] = Measurement(statistics.median(r.requests_per_second for r in runs),
-                                   sum(r.requests for r in runs), 0)
+        result[path] = Measurement(
+            statistics.median(r.requests_per_second for r in runs), sum(r.requests for r in runs), 0
+        )
     return result
 
 
@@ -232,11 +275,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--server", choices=["serve", "uvicorn", "granian", "both"], default="serve",
-                        help="serve: what `govservice serve` runs; both: uvicorn then granian")
+    parser.add_argument(
+        "--server",
+        choices=["serve", "uvicorn", "granian", "both"],
+        default="serve",
+        help="serve: what `govservice serve` runs; both: uvicorn then granian",
+    )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement (1-60)")
-    parser.add_argument("--rounds", type=int, default=2,
-                        help="interleaved rounds per endpoint; the median counts")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="interleaved rounds per endpoint; the median counts"
+    )
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--gzip", action="store_true", help="send Accept-Encoding: gzip as browsers do")
     parser.add_argument("--generator", choices=["auto", "wrk", "builtin"], default="auto")
@@ -249,15 +297,20 @@ def main() -> int:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     if args.generator == "builtin" or not found:
         if args.generator == "auto":
-            print("wrk is not installed (apt-get install wrk): using the built-in asyncio load generator, "
-                  "which is slower than wrk, so both rates are lower bounds")
+            print(
+                "wrk is not installed (apt-get install wrk): using the built-in asyncio load generator, "
+                "which is slower than wrk, so both rates are lower bounds"
+            )
         args.generator = "builtin asyncio keep-alive client"
     else:
         args.generator = found
     servers = ["uvicorn", "granian"] if args.server == "both" else [args.server]
-    print(f"load: {args.generator}, {args.connections} connections, {args.duration:g} s x {args.rounds} "
-          f"rounds per endpoint{', gzip' if args.gzip else ''}; {os.cpu_count()} CPUs; "
-          f"servers: {', '.join(servers)} (1 worker each)", flush=True)
+    print(
+        f"load: {args.generator}, {args.connections} connections, {args.duration:g} s x {args.rounds} "
+        f"rounds per endpoint{', gzip' if args.gzip else ''}; {os.cpu_count()} CPUs; "
+        f"servers: {', '.join(servers)} (1 worker each)",
+        flush=True,
+    )
 
     with tempfile.TemporaryDirectory(prefix="govservice-bench-") as var_dir:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GOVSERVICE_")}

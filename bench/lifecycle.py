@@ -45,13 +45,22 @@ STEPS = ("create", "upload", "file", "accept", "forward", "approve", "verify")
 
 
 def _token(keys: KeyStore, role: str, **claims: str) -> dict[str, str]:
-    token = mint_token(keys, issuer="govservice", audience="govservice", sub=f"bench-{role}", roles=[role],
-                       now=SystemClock().now(), ttl_seconds=3600, **claims)  # type: ignore[arg-type]
+    token = mint_token(
+        keys,
+        issuer="govservice",
+        audience="govservice",
+        sub=f"bench-{role}",
+        roles=[role],
+        now=SystemClock().now(),
+        ttl_seconds=3600,
+        **claims,
+    )  # type: ignore[arg-type]
     return {"Authorization": f"Bearer {token}"}
 
 
-async def _one_case(http: httpx.AsyncClient, tokens: dict[str, dict[str, str]],
-                    latencies: dict[str, list[float]]) -> None:
+async def _one_case(
+    http: httpx.AsyncClient, tokens: dict[str, dict[str, str]], latencies: dict[str, list[float]]
+) -> None:
     async def timed(step: str, method: str, url: str, headers: dict[str, str], **kwargs: object) -> dict:
         start = time.perf_counter()
         response = await http.request(method, url, headers=headers, **kwargs)  # type: ignore[arg-type]
@@ -61,12 +70,23 @@ async def _one_case(http: httpx.AsyncClient, tokens: dict[str, dict[str, str]],
         return response.json()  # type: ignore[no-any-return]
 
     applicant, clerk, head = tokens["applicant"], tokens["clerk"], tokens["supervisor"]
-    app = await timed("create", "POST", "/api/v1/applications", applicant,
-                      json={"matterCode": "FR-PGP-OPENING", "enterpriseName": "bench", "route": "standard"})
+    app = await timed(
+        "create",
+        "POST",
+        "/api/v1/applications",
+        applicant,
+        json={"matterCode": "FR-PGP-OPENING", "enterpriseName": "bench", "route": "standard"},
+    )
     base = f"/api/v1/applications/{app['id']}"
     for material in app["materials"]:
-        await timed("upload", "POST", f"{base}/materials", applicant, data={"material": material["code"]},
-                    files={"file": ("doc.pdf", PDF, "application/pdf")})
+        await timed(
+            "upload",
+            "POST",
+            f"{base}/materials",
+            applicant,
+            data={"material": material["code"]},
+            files={"file": ("doc.pdf", PDF, "application/pdf")},
+        )
     await timed("file", "POST", f"{base}/actions/file", applicant, json={})
     await timed("accept", "POST", f"{base}/actions/accept", clerk, json={})
     await timed("forward", "POST", f"{base}/actions/forward", clerk, json={})
@@ -93,8 +113,11 @@ async def _bare(base: str, clients: int, seconds: float = 3.0) -> float:
 
 
 async def _drive(base: str, keys: KeyStore, clients: int, cases: int) -> tuple[float, dict[str, list[float]]]:
-    tokens = {"applicant": _token(keys, "applicant", ent=ENT), "clerk": _token(keys, "clerk", unit="FR-APPROVAL"),
-              "supervisor": _token(keys, "supervisor", unit="FR-APPROVAL")}
+    tokens = {
+        "applicant": _token(keys, "applicant", ent=ENT),
+        "clerk": _token(keys, "clerk", unit="FR-APPROVAL"),
+        "supervisor": _token(keys, "supervisor", unit="FR-APPROVAL"),
+    }
     latencies: dict[str, list[float]] = defaultdict(list)
     per_client = [cases // clients + (1 if i < cases % clients else 0) for i in range(clients)]
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -120,8 +143,12 @@ def _pg_url() -> str:
 
 def run(store: str, clients_list: list[int], cases: int) -> None:
     with tempfile.TemporaryDirectory() as var:
-        env = {**os.environ, "GOVSERVICE_VAR_DIR": var, "GOVSERVICE_LOG_LEVEL": "WARNING",
-               "GOVSERVICE_RUN_WORKER": "false"}
+        env = {
+            **os.environ,
+            "GOVSERVICE_VAR_DIR": var,
+            "GOVSERVICE_LOG_LEVEL": "WARNING",
+            "GOVSERVICE_RUN_WORKER": "false",
+        }
         if store == "postgresql":
             env["GOVSERVICE_DATABASE_URL"] = _pg_url()
         else:
@@ -136,22 +163,31 @@ def run(store: str, clients_list: list[int], cases: int) -> None:
                 pg_ms = (postgres_seconds() - pg_before) * 1000 / (cases + 1)
                 requests = sum(len(v) for v in latencies.values()) / cases * rate
                 bare = asyncio.run(_bare(base, clients))
-                medians = "  ".join(f"{step} {statistics.median(latencies[step]) * 1000:.1f}"
-                                    for step in STEPS if latencies[step])
+                medians = "  ".join(
+                    f"{step} {statistics.median(latencies[step]) * 1000:.1f}"
+                    for step in STEPS
+                    if latencies[step]
+                )
                 database = f"  postgres CPU ms/application={pg_ms:5.1f}" if store == "postgresql" else ""
-                print(f"store={store:<10} clients={clients:<3} applications/s={rate:7.1f}  requests/s={requests:7.1f}"
-                      f"  server CPU ms/application={server_ms:5.1f}{database}\n"
-                      f"    same client on /health/live: {bare:7.1f} requests/s = {bare / requests:4.1f}x the "
-                      f"lifecycle's rate\n    median ms per step: {medians}", flush=True)
+                print(
+                    f"store={store:<10} clients={clients:<3} applications/s={rate:7.1f}  "
+                    f"requests/s={requests:7.1f}"
+                    f"  server CPU ms/application={server_ms:5.1f}{database}\n"
+                    f"    same client on /health/live: {bare:7.1f} requests/s = {bare / requests:4.1f}x the "
+                    f"lifecycle's rate\n    median ms per step: {medians}",
+                    flush=True,
+                )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--store", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 16, 64])
     parser.add_argument("--cases", type=int, default=200, help="complete applications per measurement")
     args = parser.parse_args()
-    for store in (["sqlite", "postgresql"] if args.store == "both" else [args.store]):
+    for store in ["sqlite", "postgresql"] if args.store == "both" else [args.store]:
         run(store, args.clients, args.cases)
     return 0
 

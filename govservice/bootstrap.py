@@ -82,12 +82,24 @@ class Services:
         await self.webhooks.run_round()
 
 
-def build_services(settings: Settings, engine: AsyncEngine, clock: Clock, keys: KeyStore | None = None,
-                   http: httpx.AsyncClient | None = None) -> Services:
+def build_services(
+    settings: Settings,
+    engine: AsyncEngine,
+    clock: Clock,
+    keys: KeyStore | None = None,
+    http: httpx.AsyncClient | None = None,
+) -> Services:
     files = LocalFileStore(settings.var_dir / "files")
-    ctx = ServiceContext(settings=settings, engine=engine, sessions=make_sessionmaker(engine),
-                         writers=make_sessionmaker(engine, write=True), clock=clock,
-                         signing_keys=keys, files=files, package=load_service_package(settings.workflows_dir))
+    ctx = ServiceContext(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        writers=make_sessionmaker(engine, write=True),
+        clock=clock,
+        signing_keys=keys,
+        files=files,
+        package=load_service_package(settings.workflows_dir),
+    )
     catalogue = CatalogueService(ctx)
     workflow = EngineService(ctx)
     audit = AuditLog(ctx)
@@ -96,14 +108,25 @@ def build_services(settings: Settings, engine: AsyncEngine, clock: Clock, keys: 
     enforcement = EnforcementService(ctx)
     registry = KeyEnterpriseRegistry(ctx, workflow.today, audit)
     return Services(
-        ctx=ctx, catalogue=catalogue, idempotency=IdempotencyService(ctx), engine=workflow,
-        applications=ApplicationService(ctx, workflow, catalogue, files, audit), licences=LicenceService(ctx),
-        enterprises=EnterpriseService(ctx, audit), audit=audit, work_orders=work_orders,
-        ratings=RatingService(ctx, work_orders, audit), board=BoardService(ctx, workflow),
-        enforcement=enforcement, enforcement_cases=EnforcementCases(ctx, workflow, enforcement, audit),
-        evidence=EvidenceService(ctx), key_enterprises=registry,
-        key_requests=RequestService(ctx, workflow, registry, audit), key_care=CareService(ctx, registry, audit),
-        inspection_plans=InspectionPlans(ctx), assessment=AssessmentService(ctx, workflow, catalogue, audit),
+        ctx=ctx,
+        catalogue=catalogue,
+        idempotency=IdempotencyService(ctx),
+        engine=workflow,
+        applications=ApplicationService(ctx, workflow, catalogue, files, audit),
+        licences=LicenceService(ctx),
+        enterprises=EnterpriseService(ctx, audit),
+        audit=audit,
+        work_orders=work_orders,
+        ratings=RatingService(ctx, work_orders, audit),
+        board=BoardService(ctx, workflow),
+        enforcement=enforcement,
+        enforcement_cases=EnforcementCases(ctx, workflow, enforcement, audit),
+        evidence=EvidenceService(ctx),
+        key_enterprises=registry,
+        key_requests=RequestService(ctx, workflow, registry, audit),
+        key_care=CareService(ctx, registry, audit),
+        inspection_plans=InspectionPlans(ctx),
+        assessment=AssessmentService(ctx, workflow, catalogue, audit),
         webhooks=WebhookService(ctx, http),
         rollover=CalendarRollover(workflow, {"application": follow_rederived}),
     )
@@ -111,4 +134,6 @@ def build_services(settings: Settings, engine: AsyncEngine, clock: Clock, keys: 
 
 def make_database(settings: Settings) -> AsyncEngine:
     """The database engine, with the pool sizes of the configuration."""
-    return make_engine(settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+    return make_engine(
+        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )

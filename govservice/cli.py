@@ -69,7 +69,10 @@ def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
 
 def cmd_seed(settings: Settings, _: argparse.Namespace) -> int:
     added = asyncio.run(_seed(settings, only_if_empty=False))
-    print(f"seeded {len(added)} matter(s)" + (f": {', '.join(added)}" if added else " (catalogue already complete)"))
+    print(
+        f"seeded {len(added)} matter(s)"
+        + (f": {', '.join(added)}" if added else " (catalogue already complete)")
+    )
     return 0
 
 
@@ -100,7 +103,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from govservice.auth import KeyStore
 
     if args.host or args.port:
-        settings = dataclasses.replace(settings, host=args.host or settings.host, port=args.port or settings.port)
+        settings = dataclasses.replace(
+            settings, host=args.host or settings.host, port=args.port or settings.port
+        )
 
     check_calendar(settings)
 
@@ -110,22 +115,32 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     added = asyncio.run(prepare())
     if added:
-        log.info("seeded the catalogue with %d matters from %s", len(added), settings.workflows_dir / "catalog")
+        log.info(
+            "seeded the catalogue with %d matters from %s", len(added), settings.workflows_dir / "catalog"
+        )
     base = f"http://{settings.host}:{settings.port}"
     print(f"govservice {base}  database: {_safe_url(settings.database_url)}", flush=True)
     print(f"  API docs:   {base}/docs", flush=True)
     print(f"  catalogue:  curl {base}/api/v1/matters", flush=True)
-    print("  a token:    .venv/bin/govservice token --role admin   (then: -H 'Authorization: Bearer <token>')",
-          flush=True)
+    print(
+        "  a token:    .venv/bin/govservice token --role admin   (then: -H 'Authorization: Bearer <token>')",
+        flush=True,
+    )
     # Granian rather than uvicorn: measured faster on the same app and load (README, Benchmarks).
     # Its worker builds the app from the environment, so --host/--port go there too, and the
     # signing key is created here, once, before any worker starts.
     os.environ.update(GOVSERVICE_HOST=settings.host, GOVSERVICE_PORT=str(settings.port))
     KeyStore.load_or_create(settings.var_dir)
     Granian(
-        "govservice.api.asgi:app_from_env", factory=True, interface=Interfaces.ASGI,
-        address=settings.host, port=settings.port, workers=1, loop=Loops.uvloop,
-        log_level=LogLevels(settings.log_level.lower()), log_access=False,
+        "govservice.api.asgi:app_from_env",
+        factory=True,
+        interface=Interfaces.ASGI,
+        address=settings.host,
+        port=settings.port,
+        workers=1,
+        loop=Loops.uvloop,
+        log_level=LogLevels(settings.log_level.lower()),
+        log_access=False,
     ).serve()
     return 0
 
@@ -151,12 +166,22 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     keys = KeyStore.load_or_create(settings.var_dir)
     token = mint_token(
-        keys, issuer=settings.issuer, audience=settings.audience,
-        sub=args.sub or f"{args.role[0]}-cli", roles=args.role, now=SystemClock().now(),
-        ttl_seconds=args.ttl or settings.token_ttl_seconds, ent=args.ent, unit=args.unit, name=args.name,
+        keys,
+        issuer=settings.issuer,
+        audience=settings.audience,
+        sub=args.sub or f"{args.role[0]}-cli",
+        roles=args.role,
+        now=SystemClock().now(),
+        ttl_seconds=args.ttl or settings.token_ttl_seconds,
+        ent=args.ent,
+        unit=args.unit,
+        name=args.name,
     )
-    print(f"# roles={','.join(args.role)} ent={args.ent or '-'} unit={args.unit or '-'} "
-          f"ttl={args.ttl or settings.token_ttl_seconds}s", file=sys.stderr)
+    print(
+        f"# roles={','.join(args.role)} ent={args.ent or '-'} unit={args.unit or '-'} "
+        f"ttl={args.ttl or settings.token_ttl_seconds}s",
+        file=sys.stderr,
+    )
     print(token)
     return 0
 

@@ -127,7 +127,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     workflows_dir = Path(env.get("GOVSERVICE_WORKFLOWS_DIR") or "./workflows")
     default_db = f"sqlite+aiosqlite:///{var_dir / 'govservice.db'}"
     database_url = _parse(
-        env, "GOVSERVICE_DATABASE_URL", _database_url, default_db,
+        env,
+        "GOVSERVICE_DATABASE_URL",
+        _database_url,
+        default_db,
         "a URL starting with sqlite+aiosqlite:// or postgresql+asyncpg://",
     )
     if not workflows_dir.is_dir():
@@ -151,10 +154,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         workflows_dir=workflows_dir,
         host=host,
         port=port,
-        timezone=_parse(env, "GOVSERVICE_TIMEZONE", _zone, "Asia/Shanghai", "an IANA zone such as Asia/Shanghai"),
+        timezone=_parse(
+            env, "GOVSERVICE_TIMEZONE", _zone, "Asia/Shanghai", "an IANA zone such as Asia/Shanghai"
+        ),
         issuer=env.get("GOVSERVICE_ISSUER") or "govservice",
         audience=env.get("GOVSERVICE_AUDIENCE") or "govservice",
-        token_ttl_seconds=_parse(env, "GOVSERVICE_TOKEN_TTL", _positive_int, 3600, "a positive number of seconds"),
+        token_ttl_seconds=_parse(
+            env, "GOVSERVICE_TOKEN_TTL", _positive_int, 3600, "a positive number of seconds"
+        ),
         jwks_url=jwks_url,
         external_issuer=external_issuer,
         external_audience=external_audience,
@@ -168,7 +175,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "GOVSERVICE_DEFAULT_RATING_DAYS", _positive_int, 7, "a positive number of days"
         ),
         run_worker=_parse(env, "GOVSERVICE_RUN_WORKER", _bool, True, "true or false"),
-        db_pool_size=_parse(env, "GOVSERVICE_DB_POOL_SIZE", _positive_int, 10, "a positive number of connections"),
+        db_pool_size=_parse(
+            env, "GOVSERVICE_DB_POOL_SIZE", _positive_int, 10, "a positive number of connections"
+        ),
         db_max_overflow=_parse(env, "GOVSERVICE_DB_MAX_OVERFLOW", _positive_int, 10, "a positive number"),
         log_level=_parse(env, "GOVSERVICE_LOG_LEVEL", _log_level, "INFO", "DEBUG, INFO, WARNING or ERROR"),
         public_base_url=_parse(

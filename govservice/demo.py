@@ -32,44 +32,84 @@ def _uscc() -> str:
 
 
 class Demo:
-    def __init__(self, http: httpx.Client, settings: Settings, say: Callable[[str], None] = print,
-                 clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        http: httpx.Client,
+        settings: Settings,
+        say: Callable[[str], None] = print,
+        clock: Clock | None = None,
+    ) -> None:
         self.http = http
         self.clock = clock or SystemClock()
         self.say = say
         self.keys = KeyStore.load_or_create(settings.var_dir)
         self.settings = settings
 
-    def token(self, role: str, sub: str, *, ent: str | None = None, unit: str | None = None) -> dict[str, str]:
-        token = mint_token(self.keys, issuer=self.settings.issuer, audience=self.settings.audience, sub=sub,
-                           roles=[role], now=self.clock.now(), ttl_seconds=900, ent=ent, unit=unit)
+    def token(
+        self, role: str, sub: str, *, ent: str | None = None, unit: str | None = None
+    ) -> dict[str, str]:
+        token = mint_token(
+            self.keys,
+            issuer=self.settings.issuer,
+            audience=self.settings.audience,
+            sub=sub,
+            roles=[role],
+            now=self.clock.now(),
+            ttl_seconds=900,
+            ent=ent,
+            unit=unit,
+        )
         return {"Authorization": f"Bearer {token}"}
 
     def call(self, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> dict[str, Any]:
         response = self.http.request(method, path, headers=headers, **kwargs)
         body = response.json() if response.content else {}
         if response.status_code >= 400:
-            raise SystemExit(f"  ✗ {method} {path} -> {response.status_code} {body.get('code')}: {body.get('detail')}")
+            raise SystemExit(
+                f"  ✗ {method} {path} -> {response.status_code} {body.get('code')}: {body.get('detail')}"
+            )
         return body  # type: ignore[no-any-return]
 
     def step(self, actor: dict[str, str], app: dict[str, Any], action: str, **payload: Any) -> dict[str, Any]:
         after = self.call("POST", f"/api/v1/applications/{app['id']}/actions/{action}", actor, json=payload)
         clock = after["clock"]
-        self.say(f"  {action:<24} -> {after['state']:<18} clock {clock['status']}, "
-                 f"{clock['remaining']} of {clock['limit']} working days left, due {clock['dueOn'] or '-'}")
+        self.say(
+            f"  {action:<24} -> {after['state']:<18} clock {clock['status']}, "
+            f"{clock['remaining']} of {clock['limit']} working days left, due {clock['dueOn'] or '-'}"
+        )
         return after
 
-    def new(self, applicant: dict[str, str], matter: str, route: str, *, skip: tuple[str, ...] = (),
-            signed: bool = False) -> dict[str, Any]:
-        app = self.call("POST", "/api/v1/applications", applicant, json={
-            "matterCode": matter, "route": route, "enterpriseName": "演示餐饮管理有限公司",
-            "commitmentSigned": signed})
+    def new(
+        self,
+        applicant: dict[str, str],
+        matter: str,
+        route: str,
+        *,
+        skip: tuple[str, ...] = (),
+        signed: bool = False,
+    ) -> dict[str, Any]:
+        app = self.call(
+            "POST",
+            "/api/v1/applications",
+            applicant,
+            json={
+                "matterCode": matter,
+                "route": route,
+                "enterpriseName": "演示餐饮管理有限公司",
+                "commitmentSigned": signed,
+            },
+        )
         self.say(f"  created application {app['id']} for {matter} ({route} route)")
         for material in app["materials"]:
             if material["code"] in skip:
                 continue
-            self.call("POST", f"/api/v1/applications/{app['id']}/materials", applicant,
-                      data={"material": material["code"]}, files={"file": (f"{material['code']}.pdf", PDF)})
+            self.call(
+                "POST",
+                f"/api/v1/applications/{app['id']}/materials",
+                applicant,
+                data={"material": material["code"]},
+                files={"file": (f"{material['code']}.pdf", PDF)},
+            )
             self.say(f"  uploaded {material['code']}")
         return self.step(applicant, app, "file")
 
@@ -94,11 +134,20 @@ class Demo:
 
         self.say("\n2. one deficiency notice listing every gap, then corrections")
         app = self.new(applicant, "FR-PGP-OPENING", "standard", skip=("floor_plans", "evacuation_plan"))
-        app = self.step(approval_clerk, app, "notify_deficiency",
-                        defects=[{"material": "application_form", "problem": "申请表未签章"}])
+        app = self.step(
+            approval_clerk,
+            app,
+            "notify_deficiency",
+            defects=[{"material": "application_form", "problem": "申请表未签章"}],
+        )
         for code in ("floor_plans", "evacuation_plan", "application_form"):
-            self.call("POST", f"/api/v1/applications/{app['id']}/materials", applicant,
-                      data={"material": code}, files={"file": (f"{code}.pdf", PDF)})
+            self.call(
+                "POST",
+                f"/api/v1/applications/{app['id']}/materials",
+                applicant,
+                data={"material": code},
+                files={"file": (f"{code}.pdf", PDF)},
+            )
             self.say(f"  re-uploaded {code}")
         app = self.step(applicant, app, "submit_corrections")
         app = self.step(approval_clerk, app, "accept")
@@ -116,8 +165,13 @@ class Demo:
         app = self.step(supervision_clerk, app, "accept_tolerant")
         self.say(f"  supplements due on {app['supplementDueOn']}")
         for code in tolerable:
-            self.call("POST", f"/api/v1/applications/{app['id']}/materials", applicant,
-                      data={"material": code}, files={"file": (f"{code}.pdf", PDF)})
+            self.call(
+                "POST",
+                f"/api/v1/applications/{app['id']}/materials",
+                applicant,
+                data={"material": code},
+                files={"file": (f"{code}.pdf", PDF)},
+            )
             self.say(f"  supplemented {code}")
         app = self.step(supervision_clerk, app, "accept_supplements")
         app = self.step(supervision_clerk, app, "forward")
@@ -134,8 +188,11 @@ class Demo:
         app = self.step(supervision_clerk, app, "reject_supplements", comment="维保合同为复印件且无签章")
         standing = self.call("GET", f"/api/v1/enterprises/{other}", other_applicant)
         self.say(f"  enterprise {other} credit: {standing['creditStatus']}")
-        response = self.http.post("/api/v1/applications", headers=other_applicant, json={
-            "matterCode": "FR-KEY-UNIT-FILING", "route": "tolerant", "enterpriseName": "x"})
+        response = self.http.post(
+            "/api/v1/applications",
+            headers=other_applicant,
+            json={"matterCode": "FR-KEY-UNIT-FILING", "route": "tolerant", "enterpriseName": "x"},
+        )
         self.say(f"  a new tolerant filing is refused: {response.status_code} {response.json().get('code')}")
 
         self.key_enterprise(approval_clerk)
@@ -148,41 +205,83 @@ class Demo:
         applicant = self.token("applicant", "demo-key-applicant", ent=ent)
         inspector = self.token("inspector", "demo-inspector", unit="FR-SUPERVISION")
         today = self.clock.now().astimezone(ZoneInfo(self.settings.timezone)).date().isoformat()  # local
-        self.call("POST", "/api/v1/key-enterprises", admin, json={
-            "uscc": ent, "name": "演示锂电科技有限公司", "industries": ["lithium_battery"], "enrolledFrom": today,
-            "adviser": {"sub": "demo-adviser", "name": "演示专员", "unit": "FR-APPROVAL"}})
+        self.call(
+            "POST",
+            "/api/v1/key-enterprises",
+            admin,
+            json={
+                "uscc": ent,
+                "name": "演示锂电科技有限公司",
+                "industries": ["lithium_battery"],
+                "enrolledFrom": today,
+                "adviser": {"sub": "demo-adviser", "name": "演示专员", "unit": "FR-APPROVAL"},
+            },
+        )
         self.say(f"  enrolled {ent}; adviser demo-adviser of FR-APPROVAL")
         app = self.new(applicant, "FR-PGP-OPENING", "standard")
-        self.say(f"  green channel: priority {app['priority']}, promised limit {app['promisedLimit']} of "
-                 f"statutory {app['statutoryLimit']} working days, unit {app['unit']}")
+        self.say(
+            f"  green channel: priority {app['priority']}, promised limit {app['promisedLimit']} of "
+            f"statutory {app['statutoryLimit']} working days, unit {app['unit']}"
+        )
         queue = self.call("GET", "/api/v1/applications?limit=3", approval_clerk)
         self.say(f"  first in the clerks' queue: application {queue['items'][0]['id']}")
-        request = self.call("POST", f"/api/v1/key-enterprises/{ent}/requests", applicant, json={
-            "kind": "urgent_hazard", "subject": "仓库喷淋失压", "detail": "3号仓库喷淋压力不足"})
+        request = self.call(
+            "POST",
+            f"/api/v1/key-enterprises/{ent}/requests",
+            applicant,
+            json={"kind": "urgent_hazard", "subject": "仓库喷淋失压", "detail": "3号仓库喷淋压力不足"},
+        )
         clock = request["responseClock"]
-        self.say(f"  request {request['id']}: respond by {clock['respondBy']} "
-                 f"({round(clock['remainingSeconds'] / 3600)} h left)")
-        answered = self.call("POST", f"/api/v1/enterprise-requests/{request['id']}/response", adviser,
-                             json={"response": "已派员到场处置"})
-        self.say(f"  answered after {answered['responseClock']['answeredAfterSeconds']} s, "
-                 f"overdue {answered['responseClock']['overdue']}")
-        plan = self.call("POST", "/api/v1/inspection-plans", inspector, json={
-            "uscc": ent, "plannedOn": today, "scope": "年度消防监督检查"})
+        self.say(
+            f"  request {request['id']}: respond by {clock['respondBy']} "
+            f"({round(clock['remainingSeconds'] / 3600)} h left)"
+        )
+        answered = self.call(
+            "POST",
+            f"/api/v1/enterprise-requests/{request['id']}/response",
+            adviser,
+            json={"response": "已派员到场处置"},
+        )
+        self.say(
+            f"  answered after {answered['responseClock']['answeredAfterSeconds']} s, "
+            f"overdue {answered['responseClock']['overdue']}"
+        )
+        plan = self.call(
+            "POST",
+            "/api/v1/inspection-plans",
+            inspector,
+            json={"uscc": ent, "plannedOn": today, "scope": "年度消防监督检查"},
+        )
         cap = plan["cap"]
         self.say(f"  routine inspection planned: {cap['counted']} of {cap['cap']} this year")
-        refused = self.http.post("/api/v1/inspection-plans", headers=inspector, json={
-            "uscc": ent, "plannedOn": today, "scope": "再次例行检查"})
+        refused = self.http.post(
+            "/api/v1/inspection-plans",
+            headers=inspector,
+            json={"uscc": ent, "plannedOn": today, "scope": "再次例行检查"},
+        )
         self.say(f"  a second routine inspection: {refused.status_code} {refused.json().get('code')}")
-        override = self.call("POST", "/api/v1/inspection-plans", inspector, json={
-            "uscc": ent, "plannedOn": today, "purpose": "complaint", "reason": "群众举报", "scope": "安全出口"})
+        override = self.call(
+            "POST",
+            "/api/v1/inspection-plans",
+            inspector,
+            json={
+                "uscc": ent,
+                "plannedOn": today,
+                "purpose": "complaint",
+                "reason": "群众举报",
+                "scope": "安全出口",
+            },
+        )
         offers = [p["id"] for p in override["mergeOffers"]]
         self.say(f"  on a complaint it goes through; offered to merge with plan(s) {offers}")
 
     def licence(self, app: dict[str, Any]) -> None:
         number = app["licenceNumber"]
         licence = self.call("GET", f"/api/v1/licences/{number}", {})
-        self.say(f"  e-licence {number}: {licence['status']}, holder {licence['content']['holderUscc']}, "
-                 f"verify at {licence['verifyUrl']}")
+        self.say(
+            f"  e-licence {number}: {licence['status']}, holder {licence['content']['holderUscc']}, "
+            f"verify at {licence['verifyUrl']}"
+        )
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:

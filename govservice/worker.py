@@ -115,9 +115,14 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
                 )
                 print(f"webhooks: {sent.delivered} delivered, {sent.retry} to retry, {sent.failed} failed")
             else:
-                await run_worker(service, stop, interval=args.interval, batch=args.batch,
-                                 before_start=services.catch_up_calendar,
-                                 each_round=services.background_round)
+                await run_worker(
+                    service,
+                    stop,
+                    interval=args.interval,
+                    batch=args.batch,
+                    before_start=services.catch_up_calendar,
+                    each_round=services.background_round,
+                )
         finally:
             await service.aclose()
             await services.webhooks.aclose()

@@ -91,8 +91,13 @@ def http_transport() -> httpx.AsyncBaseTransport | None:
 
 
 @pytest.fixture
-async def app(settings: Settings, engine: AsyncEngine, clock: ManualClock, keys: KeyStore,
-              http_transport: httpx.AsyncBaseTransport | None):  # type: ignore[no-untyped-def]
+async def app(
+    settings: Settings,
+    engine: AsyncEngine,
+    clock: ManualClock,
+    keys: KeyStore,
+    http_transport: httpx.AsyncBaseTransport | None,
+):  # type: ignore[no-untyped-def]
     http = httpx.AsyncClient(transport=http_transport) if http_transport else None
     application = create_app(settings, engine=engine, clock=clock, keys=keys, http=http)
     files = sorted((WORKFLOWS / "catalog").glob("*.yaml"))
@@ -120,11 +125,26 @@ TokenFactory = Callable[..., dict[str, str]]
 def auth(keys: KeyStore, settings: Settings, clock: ManualClock) -> TokenFactory:
     """auth("admin") or auth("applicant", ent=USCC) -> headers with a bearer token."""
 
-    def make(*roles: str, sub: str | None = None, ent: str | None = None, unit: str | None = None,
-             name: str | None = None, ttl: int = 90 * 86400) -> dict[str, str]:
-        token = mint_token(keys, issuer=settings.issuer, audience=settings.audience,
-                           sub=sub or f"{roles[0]}-1", roles=roles, now=clock.now(), ttl_seconds=ttl,
-                           ent=ent, unit=unit, name=name)
+    def make(
+        *roles: str,
+        sub: str | None = None,
+        ent: str | None = None,
+        unit: str | None = None,
+        name: str | None = None,
+        ttl: int = 90 * 86400,
+    ) -> dict[str, str]:
+        token = mint_token(
+            keys,
+            issuer=settings.issuer,
+            audience=settings.audience,
+            sub=sub or f"{roles[0]}-1",
+            roles=roles,
+            now=clock.now(),
+            ttl_seconds=ttl,
+            ent=ent,
+            unit=unit,
+            name=name,
+        )
         return {"Authorization": f"Bearer {token}"}
 
     return make

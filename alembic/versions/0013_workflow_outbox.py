@@ -11,9 +11,9 @@ Revises: 0012
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 
 import govservice.db.base
+from alembic import op
 
 revision = "0013"
 down_revision = "0012"

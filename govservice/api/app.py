@@ -43,10 +43,10 @@ from govservice.api.pages import COMPRESS_FROM, SKIP_COMPRESSION
 from govservice.api.problems import EXCEPTION_HANDLERS
 from govservice.api.security import BearerAuthentication, confine_assessors
 from govservice.auth import Authenticator, KeyStore
+from govservice.bootstrap import build_services, make_database
 from govservice.config import Settings
 from govservice.db.migrations import head_revision
 from govservice.domain.clock import Clock, SystemClock
-from govservice.bootstrap import build_services, make_database
 from govservice.worker import run_worker
 
 
@@ -70,10 +70,18 @@ def create_app(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         # The embedded default runs the timer worker in-process; production runs `govservice worker`.
         stop = asyncio.Event()
-        worker = (asyncio.create_task(run_worker(services.engine, stop,
-                                                 before_start=services.catch_up_calendar,
-                                                 each_round=services.background_round))
-                  if settings.run_worker else None)
+        worker = (
+            asyncio.create_task(
+                run_worker(
+                    services.engine,
+                    stop,
+                    before_start=services.catch_up_calendar,
+                    each_round=services.background_round,
+                )
+            )
+            if settings.run_worker
+            else None
+        )
         try:
             yield
         finally:
@@ -89,12 +97,29 @@ def create_app(
         return Provide(lambda: value, sync_to_thread=False)
 
     app = Litestar(
-        route_handlers=[EvidenceController, SystemController, MatterController, ApplicationController, LicenceController,
-                        EnterpriseController, EvaluationController, WorkOrderController, AuditController,
-                        BoardController, WaiverRuleController, InspectionController, ViolationController,
-                        EnforcementStatisticsController, KeyEnterpriseController, EnterpriseRequestController,
-                        InspectionPlanController, AssessmentController, MetricsController, WebhookController,
-                        assets_router()],
+        route_handlers=[
+            EvidenceController,
+            SystemController,
+            MatterController,
+            ApplicationController,
+            LicenceController,
+            EnterpriseController,
+            EvaluationController,
+            WorkOrderController,
+            AuditController,
+            BoardController,
+            WaiverRuleController,
+            InspectionController,
+            ViolationController,
+            EnforcementStatisticsController,
+            KeyEnterpriseController,
+            EnterpriseRequestController,
+            InspectionPlanController,
+            AssessmentController,
+            MetricsController,
+            WebhookController,
+            assets_router(),
+        ],
         guards=[confine_assessors],
         dependencies={
             "catalogue": provide(services.catalogue),

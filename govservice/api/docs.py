@@ -37,7 +37,10 @@ class OfflineSwaggerRenderPlugin(SwaggerRenderPlugin):
 
 def assets_router() -> Router:
     return create_static_files_router(
-        path=ASSETS_PATH, directories=[_ASSETS_DIR], include_in_schema=False, send_as_attachment=False,
+        path=ASSETS_PATH,
+        directories=[_ASSETS_DIR],
+        include_in_schema=False,
+        send_as_attachment=False,
     )
 
 

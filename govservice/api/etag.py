@@ -18,8 +18,11 @@ def expected_version(if_match: str | None) -> int | None:
         return None
     raw = if_match.strip().removeprefix("W/").strip('"')
     if not raw.isdigit():
-        raise BadRequest('If-Match must be the ETag this API gave out, e.g. "3"', code="invalid_if_match",
-                         errors=[{"field": "If-Match", "message": "not an ETag of this API"}])
+        raise BadRequest(
+            'If-Match must be the ETag this API gave out, e.g. "3"',
+            code="invalid_if_match",
+            errors=[{"field": "If-Match", "message": "not an ETag of this API"}],
+        )
     return int(raw)
 
 

@@ -35,13 +35,21 @@ class IdempotencyMiddleware:
             return
         key = raw_key.decode("latin-1").strip()
         if not key or len(key) > MAX_KEY:
-            raise BadRequest(f"Idempotency-Key must be 1 to {MAX_KEY} characters", code="invalid_idempotency_key")
+            raise BadRequest(
+                f"Idempotency-Key must be 1 to {MAX_KEY} characters", code="invalid_idempotency_key"
+            )
         body, replay_receive = await _buffer(receive)
         user = scope.get("user")
         owner = user.sub if isinstance(user, Actor) else "anonymous"
         fingerprint = hashlib.sha256(
-            b"\n".join([scope["path"].encode(), scope.get("query_string", b""),
-                        dict(scope["headers"]).get(b"content-type", b""), body])
+            b"\n".join(
+                [
+                    scope["path"].encode(),
+                    scope.get("query_string", b""),
+                    dict(scope["headers"]).get(b"content-type", b""),
+                    body,
+                ]
+            )
         ).hexdigest()
         service: IdempotencyService = scope["app"].state.services.idempotency
         stored = await service.claim(owner, key, fingerprint)
@@ -54,7 +62,8 @@ class IdempotencyMiddleware:
             if message["type"] == "http.response.start":
                 captured["status"] = message["status"]
                 captured["headers"] = [
-                    (k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])
+                    (k.decode("latin-1"), v.decode("latin-1"))
+                    for k, v in message.get("headers", [])
                     if k.decode("latin-1").lower() in _KEEP_HEADERS
                 ]
             elif message["type"] == "http.response.body":
@@ -69,8 +78,9 @@ class IdempotencyMiddleware:
         if captured["status"] >= 500:
             await service.release(owner, key)
         else:
-            await service.complete(owner, key, StoredResponse(captured["status"], captured["headers"],
-                                                              bytes(captured["body"])))
+            await service.complete(
+                owner, key, StoredResponse(captured["status"], captured["headers"], bytes(captured["body"]))
+            )
 
 
 async def _buffer(receive: Receive) -> tuple[bytes, Receive]:

@@ -65,14 +65,22 @@ _FRAMEWORK_CODES = {
 
 
 def problem_response(
-    status: int, code: str, detail: str, *, path: str | None = None, headers: dict[str, str] | None = None,
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    path: str | None = None,
+    headers: dict[str, str] | None = None,
     **fields: Any,
 ) -> Response[bytes]:
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-    problem = Problem(type=TYPE_BASE + code, title=title, status=status, detail=detail, code=code,
-                      instance=path, **fields)
+    problem = Problem(
+        type=TYPE_BASE + code, title=title, status=status, detail=detail, code=code, instance=path, **fields
+    )
     return Response(
-        content=msgspec.json.encode(problem), status_code=status, media_type=PROBLEM_MEDIA_TYPE,
+        content=msgspec.json.encode(problem),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,
     )
 
@@ -104,7 +112,11 @@ def handle_service_error(request: Request[Any, Any, Any], exc: GovServiceError) 
     if exc.status == 401:
         headers = {"WWW-Authenticate": 'Bearer realm="govservice"', **(headers or {})}
     return problem_response(
-        exc.status, exc.code, exc.detail, path=request.url.path, headers=headers,
+        exc.status,
+        exc.code,
+        exc.detail,
+        path=request.url.path,
+        headers=headers,
         replacement=replacement,
         errors=[FieldError(**e) for e in errors] if errors else None,
         extra=extra or None,
@@ -116,8 +128,11 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     if isinstance(exc, ValidationException):
         errors = _field_errors(exc.extra)
         return problem_response(
-            400, "validation_failed", "the request has invalid fields; see errors",
-            path=request.url.path, errors=errors or [FieldError(field="body", message=str(exc.detail))],
+            400,
+            "validation_failed",
+            "the request has invalid fields; see errors",
+            path=request.url.path,
+            errors=errors or [FieldError(field="body", message=str(exc.detail))],
         )
     code = _FRAMEWORK_CODES.get(status, "http_error" if status < 500 else "internal_error")
     if status == 400 and isinstance(exc.__cause__, SerializationException):
@@ -133,25 +148,35 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem_response(500, "internal_error", "the server could not complete the request",
-                            path=request.url.path)
+    return problem_response(
+        500, "internal_error", "the server could not complete the request", path=request.url.path
+    )
 
 
 def handle_undecodable(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[bytes]:
     """Litestar decodes multipart text fields as UTF-8 before any handler runs; bytes that are not
     UTF-8 there (say, a file sent without a filename) are the client's mistake, not ours."""
     log.warning("undecodable request body on %s %s: %s", request.method, request.url.path, exc.reason)
-    return problem_response(400, "invalid_encoding",
-                            "a text field of the request is not valid UTF-8 (files need a filename)",
-                            path=request.url.path, errors=[FieldError(field="body", message="not UTF-8")])
+    return problem_response(
+        400,
+        "invalid_encoding",
+        "a text field of the request is not valid UTF-8 (files need a filename)",
+        path=request.url.path,
+        errors=[FieldError(field="body", message="not UTF-8")],
+    )
 
 
 def handle_overflow(request: Request[Any, Any, Any], exc: OverflowError) -> Response[bytes]:
     """Dates and numbers at the far edge of their range (year 1, 10**30) overflow date arithmetic;
     only a request can bring such values in, so it is answered as the client's mistake."""
     log.warning("value out of range on %s %s: %s", request.method, request.url.path, exc)
-    return problem_response(400, "value_out_of_range", "a date or number in the request is out of range",
-                            path=request.url.path, errors=[FieldError(field="query", message=str(exc))])
+    return problem_response(
+        400,
+        "value_out_of_range",
+        "a date or number in the request is out of range",
+        path=request.url.path,
+        errors=[FieldError(field="query", message=str(exc))],
+    )
 
 
 def handle_calendar(request: Request[Any, Any, Any], exc: CalendarError) -> Response[bytes]:
@@ -159,8 +184,9 @@ def handle_calendar(request: Request[Any, Any, Any], exc: CalendarError) -> Resp
     a provisional year can be computed for. The request asked for the impossible; nothing was written."""
     year = getattr(exc, "year", None)
     log.warning("calendar cannot count on %s %s: %s", request.method, request.url.path, exc)
-    return problem_response(422, exc.code, str(exc), path=request.url.path,
-                            extra={"year": year} if year is not None else None)
+    return problem_response(
+        422, exc.code, str(exc), path=request.url.path, extra={"year": year} if year is not None else None
+    )
 
 
 EXCEPTION_HANDLERS = {
@@ -183,8 +209,10 @@ _EXAMPLE_DETAIL = {
     412: ("precondition_failed", "If-Match does not match the current version"),
     415: ("unsupported_media_type", "send the body as application/json, not text/plain"),
     422: ("rule_violation", "promisedLimit must not exceed statutoryLimit"),
-    503: ("migrations_pending", "the database is at revision 0001, the code expects 0003; "
-          "run `govservice migrate`"),
+    503: (
+        "migrations_pending",
+        "the database is at revision 0001, the code expects 0003; run `govservice migrate`",
+    ),
 }
 
 
@@ -194,8 +222,14 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
     for status in statuses:
         code, detail = _EXAMPLE_DETAIL.get(status, ("error", HTTPStatus(status).phrase))
         errors = [FieldError(field="promisedLimit", message="Expected `int` >= 0")] if status == 400 else None
-        example = Problem(type=TYPE_BASE + code, title=HTTPStatus(status).phrase, status=status,
-                          detail=detail, code=code, errors=errors)
+        example = Problem(
+            type=TYPE_BASE + code,
+            title=HTTPStatus(status).phrase,
+            status=status,
+            detail=detail,
+            code=code,
+            errors=errors,
+        )
         specs[status] = ResponseSpec(
             data_container=Problem,
             generate_examples=False,

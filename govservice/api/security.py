@@ -24,7 +24,9 @@ INVALID_TOKEN_CHALLENGE = 'Bearer realm="govservice", error="invalid_token"'
 SECURITY_COMPONENTS = Components(
     security_schemes={
         BEARER: SecurityScheme(
-            type="http", scheme="bearer", bearer_format="JWT",
+            type="http",
+            scheme="bearer",
+            bearer_format="JWT",
             description="`govservice token --role ROLE` prints one for trying the API.",
         )
     }
@@ -65,9 +67,7 @@ def requires(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], Base
         if actor is ANONYMOUS:
             raise NotAuthenticated("a valid bearer token is required", code="not_authenticated")
         if not actor.roles & wanted:
-            raise Forbidden(
-                "this needs one of the roles: " + ", ".join(sorted(wanted)), code="role_required"
-            )
+            raise Forbidden("this needs one of the roles: " + ", ".join(sorted(wanted)), code="role_required")
 
     return guard
 

@@ -12,8 +12,8 @@ with "database is locked" the moment another writer commits in between.
 
 from __future__ import annotations
 
-from pathlib import Path
 from contextvars import ContextVar, Token
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event

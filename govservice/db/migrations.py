@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from alembic import command
 from govservice.config import PROJECT_ROOT
 
 ALEMBIC_DIR = PROJECT_ROOT / "alembic"

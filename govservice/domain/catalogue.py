@@ -132,7 +132,9 @@ def check_guide(guide: MatterGuide) -> None:
     for material in guide.materials:
         stray = [route for route in material.routes if route not in guide.routes]
         if stray:
-            problems.append(f"material {material.code} names routes the matter does not allow: {', '.join(stray)}")
+            problems.append(
+                f"material {material.code} names routes the matter does not allow: {', '.join(stray)}"
+            )
     if guide.tolerant_supplement_limit is not None and guide.tolerant_supplement_limit > guide.promised_limit:
         problems.append("tolerantSupplementLimit must not exceed promisedLimit")
     if guide.status is MatterStatus.ACTIVE and guide.status_change is not None:

@@ -32,7 +32,9 @@ class ResponseLine(Record):
 
 class InspectionRestraint(Record):
     annual_routine_cap: Annotated[int, msgspec.Meta(ge=0, le=52)] = 1
-    override_reasons: list[Name] = msgspec.field(default_factory=lambda: ["complaint", "fire_risk", "post_check"])
+    override_reasons: list[Name] = msgspec.field(
+        default_factory=lambda: ["complaint", "fire_risk", "post_check"]
+    )
     merge_window_days: Annotated[int, msgspec.Meta(ge=0, le=366)] = 30
 
 

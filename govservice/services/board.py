@@ -66,18 +66,21 @@ class BoardService:
         scope = Scope(unit=unit, group_by="unit")
         rated_after = self._ctx.clock.now() - timedelta(days=self._ctx.settings.rating_window_days)
         async with self._ctx.sessions() as session:
-            apps = await application_tallies(session, period, scope, rated_after=rated_after,
-                                             overdue_before=today)
+            apps = await application_tallies(
+                session, period, scope, rated_after=rated_after, overdue_before=today
+            )
             orders = await work_order_tallies(session, period, scope)
         units = {u for u, t in apps.items() if u and (t.decided or t.concluded)} | {u for u in orders if u}
         figures = []
         for u in sorted(units):
             a, o = apps.get(u, ApplicationTally()), orders.get(u, WorkOrderTally())
-            figures.append(UnitFigures(
-                unit=u,
-                decisions_on_time_promised=ratio(a.on_time_promised, a.decided),
-                decisions_on_time_statutory=ratio(a.on_time_statutory, a.decided),
-                satisfaction=ratio(a.satisfied, a.rated),
-                bad_reviews_rectified=ratio(o.rectified, o.counted),
-            ))
+            figures.append(
+                UnitFigures(
+                    unit=u,
+                    decisions_on_time_promised=ratio(a.on_time_promised, a.decided),
+                    decisions_on_time_statutory=ratio(a.on_time_statutory, a.decided),
+                    satisfaction=ratio(a.satisfied, a.rated),
+                    bad_reviews_rectified=ratio(o.rectified, o.counted),
+                )
+            )
         return Board(period_from=period.start, period_to=period.end, not_shown=list(NOT_SHOWN), units=figures)

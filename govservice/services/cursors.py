@@ -22,8 +22,11 @@ def _decode(cursor: str, prefix: str, valid: Callable[[str], bool]) -> str:
             raise ValueError(raw)
         return value
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest("the cursor is not one this API gave out", code="invalid_cursor",
-                         errors=[{"field": "cursor", "message": "not a cursor of this API"}]) from exc
+        raise BadRequest(
+            "the cursor is not one this API gave out",
+            code="invalid_cursor",
+            errors=[{"field": "cursor", "message": "not a cursor of this API"}],
+        ) from exc
 
 
 def encode_id_cursor(prefix: str, last_id: int) -> str:

@@ -76,9 +76,29 @@ from govservice.workflow.case import NO_FACTS
 log = logging.getLogger("govservice.engine")
 
 __all__ = [
-    "CALENDARS", "CASES", "DEFINITIONS", "EVENTS", "PENDING", "PLUGINS", "TIMERS", "CaseView", "ClockView",
-    "EffectHandler", "EffectRun", "EngineService", "EventView", "FactsBuilder", "Fired", "Plugins",
-    "TimerBacklog", "TimerGone", "TimerRun", "TimerView", "case_view_of_row", "effect_handler", "facts_builder",
+    "CALENDARS",
+    "CASES",
+    "DEFINITIONS",
+    "EVENTS",
+    "PENDING",
+    "PLUGINS",
+    "TIMERS",
+    "CaseView",
+    "ClockView",
+    "EffectHandler",
+    "EffectRun",
+    "EngineService",
+    "EventView",
+    "FactsBuilder",
+    "Fired",
+    "Plugins",
+    "TimerBacklog",
+    "TimerGone",
+    "TimerRun",
+    "TimerView",
+    "case_view_of_row",
+    "effect_handler",
+    "facts_builder",
 ]
 
 TIMER_ACTOR = "system:timer"
@@ -101,7 +121,9 @@ class EngineService:
         self._ctx = ctx
         self._plugins = plugins
         self._zone = ZoneInfo(ctx.settings.timezone)
-        self._catalog = EngineCatalog(ctx, registry, calendar or load_calendar(ctx.settings.workflows_dir / "calendars"))
+        self._catalog = EngineCatalog(
+            ctx, registry, calendar or load_calendar(ctx.settings.workflows_dir / "calendars")
+        )
         self.calendar = self._catalog.calendar
         self._timers = TimerRunner(ctx, self)
         # Called in the transaction of each step a timer takes, with (session, case id, event seq).
@@ -153,15 +175,21 @@ class EngineService:
         clock = case.clock
         due_on = clock.due(calendar)
         return ClockView(
-            status=clock.status, limit=clock.limit, elapsed=clock.elapsed(calendar, today),
-            remaining=clock.remaining(calendar, today), due_on=due_on, started_on=clock.started_on,
+            status=clock.status,
+            limit=clock.limit,
+            elapsed=clock.elapsed(calendar, today),
+            remaining=clock.remaining(calendar, today),
+            due_on=due_on,
+            started_on=clock.started_on,
             pauses=clock.pauses,
-            **calendar_mark(calendar, clock.started_on, due_on,
-                            today if clock.status is ClockStatus.RUNNING else None),
+            **calendar_mark(
+                calendar, clock.started_on, due_on, today if clock.status is ClockStatus.RUNNING else None
+            ),
         )
 
-    async def process(self, process_id: str, version: int | None = None,
-                      session: AsyncSession | None = None) -> Process:
+    async def process(
+        self, process_id: str, version: int | None = None, session: AsyncSession | None = None
+    ) -> Process:
         return await self._catalog.process(process_id, version, session)
 
     # -- cases --------------------------------------------------------------------------------
@@ -188,28 +216,63 @@ class EngineService:
             process = await self._catalog.process(process_id, version, s)
             missing = process.external_effects() - self._plugins.effect_handlers.keys()
             if missing:
-                raise RuntimeError(f"process {process.id} v{process.version} uses effects with no handler: "
-                                   f"{', '.join(sorted(missing))} (register them with @effect_handler)")
-            move = start(process, today=self.today(now), calendar=self.calendar, limit=limit,
-                         deadline_hours=deadline_hours)
+                raise RuntimeError(
+                    f"process {process.id} v{process.version} uses effects with no handler: "
+                    f"{', '.join(sorted(missing))} (register them with @effect_handler)"
+                )
+            move = start(
+                process,
+                today=self.today(now),
+                calendar=self.calendar,
+                limit=limit,
+                deadline_hours=deadline_hours,
+            )
             after = move.case
             due_on = self._due_on(after, self.calendar)
-            event = EventWrite("start", None, actor.sub if actor else "system", _roles(actor),
-                               _builtins(payload) if payload else None)
-            case_id = await store.insert_case(s, store.NewCase(
-                process_id=process.id, process_version=process.version, state=after.state,
-                subject_kind=subject_kind, subject_ref=subject_ref, calendar_version=self.calendar.version,
-                clock=after.clock, data=after.data, due_on=due_on, now=now, event=event,
-                arm=self._arms(move.arm, now),
-            ))
+            event = EventWrite(
+                "start",
+                None,
+                actor.sub if actor else "system",
+                _roles(actor),
+                _builtins(payload) if payload else None,
+            )
+            case_id = await store.insert_case(
+                s,
+                store.NewCase(
+                    process_id=process.id,
+                    process_version=process.version,
+                    state=after.state,
+                    subject_kind=subject_kind,
+                    subject_ref=subject_ref,
+                    calendar_version=self.calendar.version,
+                    clock=after.clock,
+                    data=after.data,
+                    due_on=due_on,
+                    now=now,
+                    event=event,
+                    arm=self._arms(move.arm, now),
+                ),
+            )
         return CaseView(
-            id=case_id, process_id=process.id, process_version=process.version, state=after.state,
-            version=after.version, outcome=None, subject_kind=subject_kind, subject_ref=subject_ref,
-            calendar_version=self.calendar.version, due_on=due_on, clock=after.clock, data=after.data,
-            created_at=now, updated_at=now,
+            id=case_id,
+            process_id=process.id,
+            process_version=process.version,
+            state=after.state,
+            version=after.version,
+            outcome=None,
+            subject_kind=subject_kind,
+            subject_ref=subject_ref,
+            calendar_version=self.calendar.version,
+            due_on=due_on,
+            clock=after.clock,
+            data=after.data,
+            created_at=now,
+            updated_at=now,
         )
 
-    async def get_cases(self, case_ids: Sequence[int], session: AsyncSession | None = None) -> dict[int, CaseView]:
+    async def get_cases(
+        self, case_ids: Sequence[int], session: AsyncSession | None = None
+    ) -> dict[int, CaseView]:
         """Several cases by id, in one statement (for lists)."""
         async with self._ctx.reading(session) as s:
             cases = await store.load_many(s, case_ids)
@@ -223,7 +286,9 @@ class EngineService:
     async def get_case(self, case_id: int, session: AsyncSession | None = None) -> CaseView:
         return (await self.get_cases([case_id], session))[case_id]
 
-    async def available(self, case_id: int, actor: Actor, session: AsyncSession | None = None) -> list[ActionOption]:
+    async def available(
+        self, case_id: int, actor: Actor, session: AsyncSession | None = None
+    ) -> list[ActionOption]:
         """Every action of the case's current state, and for each one not allowed, why."""
         async with self._ctx.reading(session) as s:
             case = await store.load(s, case_id)
@@ -283,8 +348,16 @@ class EngineService:
         builder = self._plugins.facts_builders.get(case.subject_kind)
         facts = await builder(s, case) if builder is not None else NO_FACTS
         try:
-            move = decide(process, case.engine_state, action, actor, facts=facts, today=self.today(now),
-                          calendar=calendar, by_timer=timer is not None)
+            move = decide(
+                process,
+                case.engine_state,
+                action,
+                actor,
+                facts=facts,
+                today=self.today(now),
+                calendar=calendar,
+                by_timer=timer is not None,
+            )
         except GovServiceError as exc:
             if timer is None:
                 raise
@@ -296,15 +369,30 @@ class EngineService:
                 raise TimerGone()
         step = self._write(case, move, actor, now, calendar, payload, timer.id if timer else None)
         if not await store.save(s, step):
-            raise Conflict(f"case {case.id} was changed by another step while {action} was being taken; "
-                           "reload it and try again", code="concurrent_transition")
+            raise Conflict(
+                f"case {case.id} was changed by another step while {action} was being taken; "
+                "reload it and try again",
+                code="concurrent_transition",
+            )
         fired = _fired(case, move, step)
         for call in move.external_effects:
             handler = self._plugins.effect_handlers.get(call.name)
             if handler is None:
                 raise RuntimeError(f"effect {call.name} has no handler (register one with @effect_handler)")
-            await handler(EffectRun(session=s, call=call, case=fired.case, move=move, actor=actor, now=now,
-                                    today=self.today(now), calendar=calendar, payload=payload, ctx=self._ctx))
+            await handler(
+                EffectRun(
+                    session=s,
+                    call=call,
+                    case=fired.case,
+                    move=move,
+                    actor=actor,
+                    now=now,
+                    today=self.today(now),
+                    calendar=calendar,
+                    payload=payload,
+                    ctx=self._ctx,
+                )
+            )
         return fired
 
     def _due_on(self, case: CaseState, calendar: WorkingCalendar) -> date | None:
@@ -312,13 +400,25 @@ class EngineService:
 
     def _arms(self, specs: tuple[TimerSpec, ...], now: datetime) -> list[TimerArm]:
         return [
-            TimerArm(s.key, s.action, s.state,
-                     now + timedelta(hours=s.hours) if s.hours is not None else self.due_at(s.due_on))
+            TimerArm(
+                s.key,
+                s.action,
+                s.state,
+                now + timedelta(hours=s.hours) if s.hours is not None else self.due_at(s.due_on),
+            )
             for s in specs
         ]
 
-    def _write(self, case: CaseView, move: Move, actor: Actor | None, now: datetime, calendar: WorkingCalendar,
-               payload: dict[str, Any], timer_id: int | None) -> StepWrite:
+    def _write(
+        self,
+        case: CaseView,
+        move: Move,
+        actor: Actor | None,
+        now: datetime,
+        calendar: WorkingCalendar,
+        payload: dict[str, Any],
+        timer_id: int | None,
+    ) -> StepWrite:
         after = move.case
         if move.approvals is not None:
             payload["approvals"] = {"given": move.approvals[0], "needed": move.approvals[1]}
@@ -327,13 +427,27 @@ class EngineService:
         if move.notes:
             payload["notes"] = dict(move.notes)
         return StepWrite(
-            case_id=case.id, seen_version=case.version, state=after.state, version=after.version,
-            outcome=move.outcome, clock=after.clock, data=after.data, due_on=self._due_on(after, calendar),
+            case_id=case.id,
+            seen_version=case.version,
+            state=after.state,
+            version=after.version,
+            outcome=move.outcome,
+            clock=after.clock,
+            data=after.data,
+            due_on=self._due_on(after, calendar),
             now=now,
-            event=EventWrite(move.action, move.source, actor.sub if actor else TIMER_ACTOR, _roles(actor),
-                             _builtins(payload) if payload else None),
-            cancel_all=move.cancel_all_timers, cancel_state=move.cancel_state_timers,
-            cancel_keys=move.cancel_keys, arm=self._arms(move.arm, now), timer_id=timer_id,
+            event=EventWrite(
+                move.action,
+                move.source,
+                actor.sub if actor else TIMER_ACTOR,
+                _roles(actor),
+                _builtins(payload) if payload else None,
+            ),
+            cancel_all=move.cancel_all_timers,
+            cancel_state=move.cancel_state_timers,
+            cancel_keys=move.cancel_keys,
+            arm=self._arms(move.arm, now),
+            timer_id=timer_id,
         )
 
     # -- reading ------------------------------------------------------------------------------
@@ -341,23 +455,43 @@ class EngineService:
     async def events(self, case_id: int, session: AsyncSession | None = None) -> list[EventView]:
         async with self._ctx.reading(session) as s:
             rows = await s.execute(
-                select(EVENTS.c.seq, EVENTS.c.action, EVENTS.c.from_state, EVENTS.c.to_state, EVENTS.c.actor_sub,
-                       EVENTS.c.actor_roles, EVENTS.c.at, EVENTS.c.payload)
-                .where(EVENTS.c.case_id == case_id).order_by(EVENTS.c.seq)
+                select(
+                    EVENTS.c.seq,
+                    EVENTS.c.action,
+                    EVENTS.c.from_state,
+                    EVENTS.c.to_state,
+                    EVENTS.c.actor_sub,
+                    EVENTS.c.actor_roles,
+                    EVENTS.c.at,
+                    EVENTS.c.payload,
+                )
+                .where(EVENTS.c.case_id == case_id)
+                .order_by(EVENTS.c.seq)
             )
             return [msgspec.convert(dict(row._mapping), EventView) for row in rows]
 
     async def timers(self, case_id: int, session: AsyncSession | None = None) -> list[TimerView]:
         async with self._ctx.reading(session) as s:
             rows = await s.execute(
-                select(TIMERS.c.id, TIMERS.c.key, TIMERS.c.action, TIMERS.c.state, TIMERS.c.due_at,
-                       TIMERS.c.status, TIMERS.c.fired_at, TIMERS.c.cancelled_at, TIMERS.c.detail)
-                .where(TIMERS.c.case_id == case_id).order_by(TIMERS.c.id)
+                select(
+                    TIMERS.c.id,
+                    TIMERS.c.key,
+                    TIMERS.c.action,
+                    TIMERS.c.state,
+                    TIMERS.c.due_at,
+                    TIMERS.c.status,
+                    TIMERS.c.fired_at,
+                    TIMERS.c.cancelled_at,
+                    TIMERS.c.detail,
+                )
+                .where(TIMERS.c.case_id == case_id)
+                .order_by(TIMERS.c.id)
             )
             timers = [TimerView(**row._mapping) for row in rows]
         return [
             msgspec.structs.replace(t, **calendar_mark(self.calendar, self.local_day(t.due_at)))
-            if t.status == PENDING else t
+            if t.status == PENDING
+            else t
             for t in timers
         ]
 
@@ -366,8 +500,9 @@ class EngineService:
     async def timer_backlog(self) -> TimerBacklog:
         return await self._timers.backlog()
 
-    async def run_due_timers(self, worker: str, *, limit: int = 50,
-                             lease: timedelta = timedelta(minutes=5)) -> TimerRun:
+    async def run_due_timers(
+        self, worker: str, *, limit: int = 50, lease: timedelta = timedelta(minutes=5)
+    ) -> TimerRun:
         """Claim up to ``limit`` due timers and fire each in its own transaction."""
         return await self._timers.run_due(worker, limit=limit, lease=lease)
 
@@ -384,10 +519,24 @@ def _moved_on(process: Process, case: CaseView, timer: Any) -> bool:
 
 def _fired(case: CaseView, move: Move, step: StepWrite) -> Fired:
     after = move.case
-    view = msgspec.structs.replace(case, state=after.state, version=after.version, outcome=move.outcome,
-                                   clock=after.clock, data=after.data, due_on=step.due_on, updated_at=step.now)
-    event = EventView(seq=after.version, action=move.action, from_state=move.source, to_state=after.state,
-                      actor_sub=step.event.actor_sub, actor_roles=step.event.actor_roles, at=step.now,
-                      payload=step.event.payload)
+    view = msgspec.structs.replace(
+        case,
+        state=after.state,
+        version=after.version,
+        outcome=move.outcome,
+        clock=after.clock,
+        data=after.data,
+        due_on=step.due_on,
+        updated_at=step.now,
+    )
+    event = EventView(
+        seq=after.version,
+        action=move.action,
+        from_state=move.source,
+        to_state=after.state,
+        actor_sub=step.event.actor_sub,
+        actor_roles=step.event.actor_roles,
+        at=step.now,
+        payload=step.event.payload,
+    )
     return Fired(case=view, event=event, moved=move.moved)
-

@@ -45,10 +45,13 @@ class EngineCatalog:
         """Store a definition under (id, version). True if new, False if already there unchanged;
         ``Conflict(definition_changed)`` if that version was published with other content."""
         async with self._ctx.transaction() as session:
-            existing = (await session.execute(
-                select(DEFINITIONS.c.content_hash, DEFINITIONS.c.source).where(
-                    DEFINITIONS.c.process_id == process.id, DEFINITIONS.c.version == process.version)
-            )).first()
+            existing = (
+                await session.execute(
+                    select(DEFINITIONS.c.content_hash, DEFINITIONS.c.source).where(
+                        DEFINITIONS.c.process_id == process.id, DEFINITIONS.c.version == process.version
+                    )
+                )
+            ).first()
             if existing is not None:
                 if existing.content_hash != process.content_hash:
                     raise Conflict(
@@ -59,11 +62,17 @@ class EngineCatalog:
                     )
                 self._processes[(process.id, process.version)] = process
                 return False
-            await session.execute(insert(DEFINITIONS).values(
-                process_id=process.id, version=process.version, content_hash=process.content_hash,
-                definition=msgspec.to_builtins(process.definition), source=source,
-                published_at=self._ctx.clock.now(), published_by=by,
-            ))
+            await session.execute(
+                insert(DEFINITIONS).values(
+                    process_id=process.id,
+                    version=process.version,
+                    content_hash=process.content_hash,
+                    definition=msgspec.to_builtins(process.definition),
+                    source=source,
+                    published_at=self._ctx.clock.now(),
+                    published_by=by,
+                )
+            )
         self._processes[(process.id, process.version)] = process
         return True
 
@@ -81,8 +90,9 @@ class EngineCatalog:
                 added.append(f"{key[0]} v{key[1]}")
         return added
 
-    async def process(self, process_id: str, version: int | None = None,
-                      session: AsyncSession | None = None) -> Process:
+    async def process(
+        self, process_id: str, version: int | None = None, session: AsyncSession | None = None
+    ) -> Process:
         """A published process: ``version``, or the latest (read from the database each time, so a
         version another process published is taken up at once)."""
         if version is None:
@@ -94,13 +104,23 @@ class EngineCatalog:
         if cached is not None:
             return cached
         async with self._ctx.reading(session) as reading:
-            raw = (await reading.execute(select(DEFINITIONS.c.definition).where(
-                DEFINITIONS.c.process_id == process_id, DEFINITIONS.c.version == version))).scalar()
+            raw = (
+                await reading.execute(
+                    select(DEFINITIONS.c.definition).where(
+                        DEFINITIONS.c.process_id == process_id, DEFINITIONS.c.version == version
+                    )
+                )
+            ).scalar()
         if raw is None:
-            raise NotFound(f"process {process_id!r} version {version} is not published", code="process_not_found")
+            raise NotFound(
+                f"process {process_id!r} version {version} is not published", code="process_not_found"
+            )
         load_plugins()
-        process = compile_process(msgspec.convert(raw, ProcessDefinition), registry=self._registry,
-                                  file=f"{process_id} v{version} (stored)")
+        process = compile_process(
+            msgspec.convert(raw, ProcessDefinition),
+            registry=self._registry,
+            file=f"{process_id} v{version} (stored)",
+        )
         self._processes[(process_id, version)] = process
         return process
 
@@ -110,11 +130,17 @@ class EngineCatalog:
         """Keep the calendar this process runs with in the database, for the cases that pin it."""
         if self._calendar_stored:
             return
-        statement = insert_for(session or self._ctx.engine, CALENDARS).values(
-            version=self.calendar.version, first_year=self.calendar.first_year,
-            last_year=self.calendar.last_year, content=self.calendar.to_builtins(),
-            created_at=self._ctx.clock.now(),
-        ).on_conflict_do_nothing(index_elements=["version"])
+        statement = (
+            insert_for(session or self._ctx.engine, CALENDARS)
+            .values(
+                version=self.calendar.version,
+                first_year=self.calendar.first_year,
+                last_year=self.calendar.last_year,
+                content=self.calendar.to_builtins(),
+                created_at=self._ctx.clock.now(),
+            )
+            .on_conflict_do_nothing(index_elements=["version"])
+        )
         if session is not None:
             await session.execute(statement)  # stored once the caller commits
         else:
@@ -131,8 +157,9 @@ class EngineCatalog:
         calendar = self._calendars.get(version)
         if calendar is None:
             async with self._ctx.reading(session) as reading:
-                content = (await reading.execute(
-                    select(CALENDARS.c.content).where(CALENDARS.c.version == version))).scalar()
+                content = (
+                    await reading.execute(select(CALENDARS.c.content).where(CALENDARS.c.version == version))
+                ).scalar()
             if content is None:
                 raise NotFound(f"calendar {version} is not stored", code="calendar_not_found")
             calendar = WorkingCalendar.from_builtins(content).extended_with(self.calendar)

@@ -88,11 +88,20 @@ class NewCase:
 def case_view(row: Any) -> CaseView:
     m = row._mapping
     return CaseView(
-        id=m["id"], process_id=m["process_id"], process_version=m["process_version"], state=m["state"],
-        version=m["version"], outcome=m["outcome"], subject_kind=m["subject_kind"],
-        subject_ref=m["subject_ref"], calendar_version=m["calendar_version"], due_on=m["due_on"],
-        clock=msgspec.convert(m["clock"], CaseClock), data=msgspec.convert(m["data"], CaseData),
-        created_at=m["created_at"], updated_at=m["updated_at"],
+        id=m["id"],
+        process_id=m["process_id"],
+        process_version=m["process_version"],
+        state=m["state"],
+        version=m["version"],
+        outcome=m["outcome"],
+        subject_kind=m["subject_kind"],
+        subject_ref=m["subject_ref"],
+        calendar_version=m["calendar_version"],
+        due_on=m["due_on"],
+        clock=msgspec.convert(m["clock"], CaseClock),
+        data=msgspec.convert(m["data"], CaseData),
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
     )
 
 
@@ -110,31 +119,66 @@ async def load_many(session: AsyncSession, case_ids: Sequence[int]) -> dict[int,
     return {row.id: case_view(row) for row in rows}
 
 
-async def _event_and_outbox(session: AsyncSession, case_id: int, seq: int, to_state: str, at: datetime,
-                            event: EventWrite) -> None:
-    await session.execute(insert(EVENTS).values(
-        case_id=case_id, seq=seq, action=event.action, from_state=event.from_state, to_state=to_state,
-        actor_sub=event.actor_sub, actor_roles=event.actor_roles, at=at, payload=event.payload,
-    ))
+async def _event_and_outbox(
+    session: AsyncSession, case_id: int, seq: int, to_state: str, at: datetime, event: EventWrite
+) -> None:
+    await session.execute(
+        insert(EVENTS).values(
+            case_id=case_id,
+            seq=seq,
+            action=event.action,
+            from_state=event.from_state,
+            to_state=to_state,
+            actor_sub=event.actor_sub,
+            actor_roles=event.actor_roles,
+            at=at,
+            payload=event.payload,
+        )
+    )
     await session.execute(insert(OUTBOX).values(case_id=case_id, seq=seq, at=at))
 
 
 async def _arm(session: AsyncSession, case_id: int, arm: Sequence[TimerArm], now: datetime) -> None:
     if arm:
-        await session.execute(insert(TIMERS), [
-            {"case_id": case_id, "key": t.key, "action": t.action, "state": t.state, "due_at": t.due_at,
-             "status": PENDING, "armed_at": now}
-            for t in arm
-        ])
+        await session.execute(
+            insert(TIMERS),
+            [
+                {
+                    "case_id": case_id,
+                    "key": t.key,
+                    "action": t.action,
+                    "state": t.state,
+                    "due_at": t.due_at,
+                    "status": PENDING,
+                    "armed_at": now,
+                }
+                for t in arm
+            ],
+        )
 
 
 async def insert_case(session: AsyncSession, new: NewCase) -> int:
-    case_id: int = (await session.execute(insert(CASES).values(
-        process_id=new.process_id, process_version=new.process_version, state=new.state, version=1,
-        outcome=None, subject_kind=new.subject_kind, subject_ref=new.subject_ref,
-        calendar_version=new.calendar_version, clock=_json(new.clock), data=_json(new.data),
-        due_on=new.due_on, created_at=new.now, updated_at=new.now,
-    ).returning(CASES.c.id))).scalar_one()
+    case_id: int = (
+        await session.execute(
+            insert(CASES)
+            .values(
+                process_id=new.process_id,
+                process_version=new.process_version,
+                state=new.state,
+                version=1,
+                outcome=None,
+                subject_kind=new.subject_kind,
+                subject_ref=new.subject_ref,
+                calendar_version=new.calendar_version,
+                clock=_json(new.clock),
+                data=_json(new.data),
+                due_on=new.due_on,
+                created_at=new.now,
+                updated_at=new.now,
+            )
+            .returning(CASES.c.id)
+        )
+    ).scalar_one()
     await _event_and_outbox(session, case_id, 1, new.state, new.now, new.event)
     await _arm(session, case_id, new.arm, new.now)
     return case_id
@@ -145,8 +189,15 @@ async def save(session: AsyncSession, step: StepWrite) -> bool:
     moved = await session.execute(
         update(CASES)
         .where(CASES.c.id == step.case_id, CASES.c.version == step.seen_version)
-        .values(state=step.state, version=step.version, outcome=step.outcome, clock=_json(step.clock),
-                data=_json(step.data), due_on=step.due_on, updated_at=step.now)
+        .values(
+            state=step.state,
+            version=step.version,
+            outcome=step.outcome,
+            clock=_json(step.clock),
+            data=_json(step.data),
+            due_on=step.due_on,
+            updated_at=step.now,
+        )
     )
     if moved.rowcount != 1:
         return False
@@ -167,7 +218,8 @@ async def save(session: AsyncSession, step: StepWrite) -> bool:
 
 async def mark_fired(session: AsyncSession, timer_id: int, now: datetime) -> bool:
     done = await session.execute(
-        update(TIMERS).where(TIMERS.c.id == timer_id, TIMERS.c.status == PENDING)
+        update(TIMERS)
+        .where(TIMERS.c.id == timer_id, TIMERS.c.status == PENDING)
         .values(status=FIRED, fired_at=now)
     )
     return bool(done.rowcount == 1)
@@ -175,40 +227,51 @@ async def mark_fired(session: AsyncSession, timer_id: int, now: datetime) -> boo
 
 async def end_timer(session: AsyncSession, timer_id: int, status: str, now: datetime, detail: str) -> None:
     await session.execute(
-        update(TIMERS).where(TIMERS.c.id == timer_id, TIMERS.c.status == PENDING)
+        update(TIMERS)
+        .where(TIMERS.c.id == timer_id, TIMERS.c.status == PENDING)
         .values(status=status, cancelled_at=now, detail=detail[:2000])
     )
 
 
 async def release_timer(session: AsyncSession, timer_id: int) -> None:
     await session.execute(
-        update(TIMERS).where(TIMERS.c.id == timer_id, TIMERS.c.status == PENDING)
+        update(TIMERS)
+        .where(TIMERS.c.id == timer_id, TIMERS.c.status == PENDING)
         .values(claimed_by=None, claimed_until=None)
     )
 
 
-async def claim_due(session: AsyncSession, worker: str, limit: int, lease: timedelta, now: datetime) -> list[Any]:
+async def claim_due(
+    session: AsyncSession, worker: str, limit: int, lease: timedelta, now: datetime
+) -> list[Any]:
     """Due timers no other worker holds, leased to ``worker``. On PostgreSQL rows another worker
     is claiming are skipped, not waited for; SQLite has one writer and the statement is atomic."""
     due = (
         select(TIMERS.c.id)
-        .where(TIMERS.c.status == PENDING, TIMERS.c.due_at <= now,
-               TIMERS.c.claimed_until.is_(None) | (TIMERS.c.claimed_until < now))
+        .where(
+            TIMERS.c.status == PENDING,
+            TIMERS.c.due_at <= now,
+            TIMERS.c.claimed_until.is_(None) | (TIMERS.c.claimed_until < now),
+        )
         .order_by(TIMERS.c.due_at, TIMERS.c.id)
         .limit(limit)
     )
     if session.bind.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     claim = (
-        update(TIMERS).where(TIMERS.c.id.in_(due.scalar_subquery()))
+        update(TIMERS)
+        .where(TIMERS.c.id.in_(due.scalar_subquery()))
         .values(claimed_by=worker, claimed_until=now + lease)
-        .returning(TIMERS.c.id, TIMERS.c.case_id, TIMERS.c.key, TIMERS.c.action, TIMERS.c.state,
-                   TIMERS.c.due_at)
+        .returning(
+            TIMERS.c.id, TIMERS.c.case_id, TIMERS.c.key, TIMERS.c.action, TIMERS.c.state, TIMERS.c.due_at
+        )
     )
     return list(await session.execute(claim))
 
 
 async def latest_version(session: AsyncSession, definitions: Any, process_id: str) -> int | None:
-    return (await session.execute(
-        select(func.max(definitions.c.version)).where(definitions.c.process_id == process_id)
-    )).scalar()
+    return (
+        await session.execute(
+            select(func.max(definitions.c.version)).where(definitions.c.process_id == process_id)
+        )
+    ).scalar()

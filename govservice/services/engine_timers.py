@@ -42,10 +42,16 @@ class TimerRunner:
         """Pending timers, and those past due that no worker has fired yet (a stalled worker shows here)."""
         now = self._ctx.clock.now()
         async with self._ctx.sessions() as session:
-            pending = await session.scalar(select(func.count()).select_from(TIMERS).where(TIMERS.c.status == PENDING))
-            overdue, oldest = (await session.execute(
-                select(func.count(), func.min(TIMERS.c.due_at)).where(TIMERS.c.status == PENDING,
-                                                                       TIMERS.c.due_at <= now))).one()
+            pending = await session.scalar(
+                select(func.count()).select_from(TIMERS).where(TIMERS.c.status == PENDING)
+            )
+            overdue, oldest = (
+                await session.execute(
+                    select(func.count(), func.min(TIMERS.c.due_at)).where(
+                        TIMERS.c.status == PENDING, TIMERS.c.due_at <= now
+                    )
+                )
+            ).one()
         if isinstance(oldest, str):  # SQLite returns the aggregate as text
             oldest = datetime.fromisoformat(oldest)
         if oldest is not None and oldest.tzinfo is None:
@@ -70,7 +76,9 @@ class TimerRunner:
         """Fire one claimed timer in a transaction of its own: fired, dropped, retry or failed."""
         try:
             async with self._ctx.transaction() as session:
-                fired = await self._engine.step(session, timer.case_id, timer.action, None, None, {}, timer=timer)
+                fired = await self._engine.step(
+                    session, timer.case_id, timer.action, None, None, {}, timer=timer
+                )
                 if fired is not None:
                     for hook in self._engine.system_step_hooks:  # the audit entry, in the step's transaction
                         await hook(session, fired.case.id, fired.event.seq)
@@ -82,11 +90,14 @@ class TimerRunner:
                 await store.release_timer(session, timer.id)
             return "retry"
         except DBAPIError:
-            log.warning("timer %s: database error; it will be retried after its lease", timer.id, exc_info=True)
+            log.warning(
+                "timer %s: database error; it will be retried after its lease", timer.id, exc_info=True
+            )
             return "retry"
         except Exception as exc:  # a bug in an effect handler or a facts builder: park it, visibly
             log.exception("timer %s failed", timer.id)
             async with self._ctx.transaction() as session:
-                await store.end_timer(session, timer.id, store.FAILED, self._ctx.clock.now(),
-                                      f"{type(exc).__name__}: {exc}")
+                await store.end_timer(
+                    session, timer.id, store.FAILED, self._ctx.clock.now(), f"{type(exc).__name__}: {exc}"
+                )
             return "failed"

@@ -50,12 +50,18 @@ class EnterpriseService:
         if row is None:
             raise NotFound(f"enterprise {uscc} is not known", code="enterprise_not_found")
         events = await session.scalars(
-            select(CreditEventRow).where(CreditEventRow.uscc == uscc).order_by(CreditEventRow.id))
+            select(CreditEventRow).where(CreditEventRow.uscc == uscc).order_by(CreditEventRow.id)
+        )
         return EnterpriseView(
-            uscc=row.uscc, name=row.name, credit_status=CreditStatus(row.credit_status),
+            uscc=row.uscc,
+            name=row.name,
+            credit_status=CreditStatus(row.credit_status),
             credit_changed_at=row.credit_changed_at,
-            credit_history=[CreditEvent(kind=e.kind, reason=e.reason, application_id=e.application_id, at=e.at)
-                            for e in events])
+            credit_history=[
+                CreditEvent(kind=e.kind, reason=e.reason, application_id=e.application_id, at=e.at)
+                for e in events
+            ],
+        )
 
     async def repair_credit(self, actor: Actor, uscc: str, reason: str) -> EnterpriseView:
         """信用修复: an admin records that the enterprise repaired its credit (the change and the view
@@ -66,9 +72,17 @@ class EnterpriseService:
                 raise NotFound(f"enterprise {uscc} is not known", code="enterprise_not_found")
             if row.credit_status == CreditStatus.GOOD.value:
                 raise RuleViolation(f"enterprise {uscc} has no record to repair", code="nothing_to_repair")
-            await records.set_credit(session, uscc, CreditStatus.GOOD, reason, actor=actor.sub,
-                                     at=self._ctx.clock.now())
+            await records.set_credit(
+                session, uscc, CreditStatus.GOOD, reason, actor=actor.sub, at=self._ctx.clock.now()
+            )
             if self._audit is not None:
-                self._audit.add(session, actor, Kind.CHANGE, "repair_credit", f"enterprise:{uscc}", enterprise=uscc,
-                                detail={"reason": reason})
+                self._audit.add(
+                    session,
+                    actor,
+                    Kind.CHANGE,
+                    "repair_credit",
+                    f"enterprise:{uscc}",
+                    enterprise=uscc,
+                    detail={"reason": reason},
+                )
             return await self._view(session, uscc)

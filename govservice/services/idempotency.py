@@ -27,35 +27,56 @@ class IdempotencyService:
         """None: the key is ours, go ahead. A response: replay it. Raises when the key was used
         for another request (422) or the first request is still running (409)."""
         async with self._ctx.transaction() as session:
-            if await insert_if_absent(session, IdempotencyRecord, ["owner", "key"], owner=owner, key=key,
-                                      fingerprint=fingerprint, created_at=self._ctx.clock.now()):
+            if await insert_if_absent(
+                session,
+                IdempotencyRecord,
+                ["owner", "key"],
+                owner=owner,
+                key=key,
+                fingerprint=fingerprint,
+                created_at=self._ctx.clock.now(),
+            ):
                 return None
             record = await session.scalar(
-                select(IdempotencyRecord).where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key)
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.owner == owner, IdempotencyRecord.key == key
+                )
             )
         if record is None:  # released between our insert and our read: the caller may retry
-            raise Conflict("the first request with this Idempotency-Key failed just now; retry",
-                           code="idempotency_in_progress")
+            raise Conflict(
+                "the first request with this Idempotency-Key failed just now; retry",
+                code="idempotency_in_progress",
+            )
         if record.fingerprint != fingerprint:
-            raise RuleViolation("this Idempotency-Key was already used for a different request",
-                                code="idempotency_key_reused")
+            raise RuleViolation(
+                "this Idempotency-Key was already used for a different request", code="idempotency_key_reused"
+            )
         if record.status_code is None:
-            raise Conflict("the first request with this Idempotency-Key is still being processed",
-                           code="idempotency_in_progress")
-        return StoredResponse(record.status_code, [tuple(h) for h in record.headers or []], record.body or b"")
+            raise Conflict(
+                "the first request with this Idempotency-Key is still being processed",
+                code="idempotency_in_progress",
+            )
+        return StoredResponse(
+            record.status_code, [tuple(h) for h in record.headers or []], record.body or b""
+        )
 
     async def complete(self, owner: str, key: str, response: StoredResponse) -> None:
         async with self._ctx.transaction() as session:
             await session.execute(
                 update(IdempotencyRecord)
                 .where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key)
-                .values(status_code=response.status_code, headers=[list(h) for h in response.headers],
-                        body=response.body)
+                .values(
+                    status_code=response.status_code,
+                    headers=[list(h) for h in response.headers],
+                    body=response.body,
+                )
             )
 
     async def release(self, owner: str, key: str) -> None:
         """The request failed on our side: forget the key so that a retry runs afresh."""
         async with self._ctx.transaction() as session:
             await session.execute(
-                delete(IdempotencyRecord).where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key)
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.owner == owner, IdempotencyRecord.key == key
+                )
             )

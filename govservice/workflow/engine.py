@@ -41,8 +41,9 @@ class TimerSpec(msgspec.Struct, frozen=True):
     hours: int | None = None
 
 
-def _deadline_timer(state_name: str, deadline: Deadline, today: date, calendar: WorkingCalendar,
-                    hours: int | None = None) -> TimerSpec:
+def _deadline_timer(
+    state_name: str, deadline: Deadline, today: date, calendar: WorkingCalendar, hours: int | None = None
+) -> TimerSpec:
     assert deadline.fire is not None
     key = f"deadline:{state_name}"
     if deadline.hours is not None:
@@ -173,7 +174,12 @@ def available(
 
 
 def start(
-    process: Process, *, today: date, calendar: WorkingCalendar, limit: int = 0, deadline_hours: int | None = None
+    process: Process,
+    *,
+    today: date,
+    calendar: WorkingCalendar,
+    limit: int = 0,
+    deadline_hours: int | None = None,
 ) -> Move:
     """A new case in the start state (version 1), with its clock and deadline as that state says.
     ``deadline_hours`` sets the length of a start state's deadline counted in hours (e.g. the

@@ -15,25 +15,46 @@ APPROVAL = "FR-APPROVAL"
 SUPERVISION = "FR-SUPERVISION"
 
 
-async def create(client: httpx.AsyncClient, headers: dict[str, str], matter: str = "FR-PGP-OPENING",
-                 route: str = "standard", *, file: bool = False, **extra: Any) -> dict[str, Any]:
-    body = {"matterCode": matter, "enterpriseName": "成都某某餐饮管理有限公司", "route": route, "file": file,
-            **extra}
+async def create(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    matter: str = "FR-PGP-OPENING",
+    route: str = "standard",
+    *,
+    file: bool = False,
+    **extra: Any,
+) -> dict[str, Any]:
+    body = {
+        "matterCode": matter,
+        "enterpriseName": "成都某某餐饮管理有限公司",
+        "route": route,
+        "file": file,
+        **extra,
+    }
     response = await client.post("/api/v1/applications", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
 
 
-async def upload(client: httpx.AsyncClient, headers: dict[str, str], app_id: int, material: str,
-                 content: bytes = PDF, filename: str = "doc.pdf") -> httpx.Response:
+async def upload(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    app_id: int,
+    material: str,
+    content: bytes = PDF,
+    filename: str = "doc.pdf",
+) -> httpx.Response:
     return await client.post(
-        f"/api/v1/applications/{app_id}/materials", headers=headers,
-        data={"material": material}, files={"file": (filename, content, "application/octet-stream")},
+        f"/api/v1/applications/{app_id}/materials",
+        headers=headers,
+        data={"material": material},
+        files={"file": (filename, content, "application/octet-stream")},
     )
 
 
-async def upload_all(client: httpx.AsyncClient, headers: dict[str, str], app: dict[str, Any],
-                     skip: tuple[str, ...] = ()) -> None:
+async def upload_all(
+    client: httpx.AsyncClient, headers: dict[str, str], app: dict[str, Any], skip: tuple[str, ...] = ()
+) -> None:
     for material in app["materials"]:
         if material["code"] in skip:
             continue
@@ -41,9 +62,17 @@ async def upload_all(client: httpx.AsyncClient, headers: dict[str, str], app: di
         assert response.status_code == 201, response.text
 
 
-async def act(client: httpx.AsyncClient, headers: dict[str, str], app_id: int, action: str,
-              expect: int = 200, **payload: Any) -> dict[str, Any]:
-    response = await client.post(f"/api/v1/applications/{app_id}/actions/{action}", json=payload, headers=headers)
+async def act(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    app_id: int,
+    action: str,
+    expect: int = 200,
+    **payload: Any,
+) -> dict[str, Any]:
+    response = await client.post(
+        f"/api/v1/applications/{app_id}/actions/{action}", json=payload, headers=headers
+    )
     assert response.status_code == expect, response.text
     return response.json()  # type: ignore[no-any-return]
 

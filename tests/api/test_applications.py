@@ -44,8 +44,9 @@ async def _filed(client: httpx.AsyncClient, applicant: dict[str, str]) -> dict:
     return await act(client, applicant, app["id"], "file")
 
 
-async def test_standard_route_from_filing_to_licence(client: httpx.AsyncClient, applicant: dict[str, str],
-                                                     clerk: dict[str, str], supervisor: dict[str, str]) -> None:
+async def test_standard_route_from_filing_to_licence(
+    client: httpx.AsyncClient, applicant: dict[str, str], clerk: dict[str, str], supervisor: dict[str, str]
+) -> None:
     app = await _filed(client, applicant)
     assert app["state"] == "submitted" and app["arrivedOn"] == "2026-03-02"
     accepted = await act(client, clerk, app["id"], "accept")
@@ -63,8 +64,9 @@ async def test_standard_route_from_filing_to_licence(client: httpx.AsyncClient, 
     assert licence["content"]["holderUscc"] == ENT_A
 
 
-async def test_cancelled_matter_is_410_naming_the_replacement(client: httpx.AsyncClient,
-                                                             applicant: dict[str, str]) -> None:
+async def test_cancelled_matter_is_410_naming_the_replacement(
+    client: httpx.AsyncClient, applicant: dict[str, str]
+) -> None:
     body = {"matterCode": "FR-TECH-SERVICE-QUALIFICATION", "enterpriseName": "x", "route": "standard"}
     response = await client.post("/api/v1/applications", json=body, headers=applicant)
     assert response.status_code == 410
@@ -73,8 +75,9 @@ async def test_cancelled_matter_is_410_naming_the_replacement(client: httpx.Asyn
     assert problem["replacement"]["matterCode"] == "FR-TECH-SERVICE-FILING"
 
 
-async def test_shared_source_material_is_never_demanded(client: httpx.AsyncClient,
-                                                        applicant: dict[str, str]) -> None:
+async def test_shared_source_material_is_never_demanded(
+    client: httpx.AsyncClient, applicant: dict[str, str]
+) -> None:
     app = await create(client, applicant)
     assert "business_licence" not in {m["code"] for m in app["materials"]}
     response = await upload(client, applicant, app["id"], "business_licence")
@@ -92,20 +95,29 @@ async def test_a_bad_upload_changes_nothing(client: httpx.AsyncClient, applicant
     assert listed == []
 
 
-async def test_one_deficiency_notice_lists_every_gap(client: httpx.AsyncClient, applicant: dict[str, str],
-                                                     clerk: dict[str, str], clock: ManualClock) -> None:
+async def test_one_deficiency_notice_lists_every_gap(
+    client: httpx.AsyncClient, applicant: dict[str, str], clerk: dict[str, str], clock: ManualClock
+) -> None:
     app = await create(client, applicant)
     await upload(client, applicant, app["id"], "application_form")
     filed = await act(client, applicant, app["id"], "file")
     # Acceptance is refused while materials are missing, with the reason.
     blocked = await act(client, clerk, app["id"], "accept", expect=422)
     assert "materials missing" in blocked["detail"]
-    await act(client, clerk, app["id"], "notify_deficiency",
-              defects=[{"material": "application_form", "problem": "unsigned"}])
+    await act(
+        client,
+        clerk,
+        app["id"],
+        "notify_deficiency",
+        defects=[{"material": "application_form", "problem": "unsigned"}],
+    )
     timeline = (await client.get(f"/api/v1/applications/{app['id']}/timeline", headers=applicant)).json()
     notice = next(n for n in timeline["notices"] if n["kind"] == "deficiency")
     assert {m["code"] for m in notice["body"]["missing"]} == {
-        "floor_plans", "evacuation_plan", "staff_training_record"}
+        "floor_plans",
+        "evacuation_plan",
+        "staff_training_record",
+    }
     assert notice["body"]["defects"] == [{"material": "application_form", "problem": "unsigned"}]
     await upload_all(client, applicant, filed, skip=("application_form",))
     clock.advance(timedelta(days=2))  # corrections arrive on Wednesday 2026-03-04
@@ -118,7 +130,8 @@ async def test_one_deficiency_notice_lists_every_gap(client: httpx.AsyncClient, 
 
 
 async def test_no_decision_in_5_working_days_is_deemed_accepted_on_arrival(
-        app, client: httpx.AsyncClient, applicant: dict[str, str], clock: ManualClock) -> None:  # noqa: ANN001
+    app, client: httpx.AsyncClient, applicant: dict[str, str], clock: ManualClock
+) -> None:  # noqa: ANN001
     filed = await _filed(client, applicant)  # Monday 2026-03-02
     clock.advance(timedelta(days=7))  # Monday 03-09: 5 working days have passed
     await run_timers(app)
@@ -132,9 +145,13 @@ async def test_no_decision_in_5_working_days_is_deemed_accepted_on_arrival(
     assert deemed["clock"]["dueOn"] == "2026-03-16"
 
 
-async def test_clock_pauses_and_one_extension(client: httpx.AsyncClient, applicant: dict[str, str],
-                                              clerk: dict[str, str], supervisor: dict[str, str],
-                                              clock: ManualClock) -> None:
+async def test_clock_pauses_and_one_extension(
+    client: httpx.AsyncClient,
+    applicant: dict[str, str],
+    clerk: dict[str, str],
+    supervisor: dict[str, str],
+    clock: ManualClock,
+) -> None:
     filed = await _filed(client, applicant)
     await act(client, clerk, filed["id"], "accept")
     clock.advance(timedelta(days=1))
@@ -155,12 +172,13 @@ async def test_clock_pauses_and_one_extension(client: httpx.AsyncClient, applica
 
 
 async def test_visits_tag_the_case_and_a_second_visit_breaks_the_promise(
-        client: httpx.AsyncClient, applicant: dict[str, str], clerk: dict[str, str],
-        supervisor: dict[str, str]) -> None:
+    client: httpx.AsyncClient, applicant: dict[str, str], clerk: dict[str, str], supervisor: dict[str, str]
+) -> None:
     filed = await _filed(client, applicant)
     for purpose in ("hand in the original plans", "collect the certificate"):
-        response = await client.post(f"/api/v1/applications/{filed['id']}/visits", json={"purpose": purpose},
-                                     headers=clerk)
+        response = await client.post(
+            f"/api/v1/applications/{filed['id']}/visits", json={"purpose": purpose}, headers=clerk
+        )
         assert response.status_code == 201
     await act(client, clerk, filed["id"], "accept")
     await act(client, clerk, filed["id"], "forward")
@@ -168,8 +186,9 @@ async def test_visits_tag_the_case_and_a_second_visit_breaks_the_promise(
     assert done["visits"] == 2 and done["visitTag"] == "multi_visit" and done["promiseBroken"] is True
 
 
-async def test_applicant_sees_only_its_enterprise(client: httpx.AsyncClient, applicant: dict[str, str],
-                                                  auth: TokenFactory) -> None:
+async def test_applicant_sees_only_its_enterprise(
+    client: httpx.AsyncClient, applicant: dict[str, str], auth: TokenFactory
+) -> None:
     mine = await create(client, applicant)
     other = auth("applicant", sub="user-b", ent=ENT_B)
     assert (await client.get(f"/api/v1/applications/{mine['id']}", headers=other)).status_code == 404
@@ -182,8 +201,9 @@ async def test_applicant_sees_only_its_enterprise(client: httpx.AsyncClient, app
     assert (await client.get("/api/v1/applications", headers=assessor)).status_code == 403
 
 
-async def test_actions_list_says_why_not(client: httpx.AsyncClient, applicant: dict[str, str],
-                                         clerk: dict[str, str]) -> None:
+async def test_actions_list_says_why_not(
+    client: httpx.AsyncClient, applicant: dict[str, str], clerk: dict[str, str]
+) -> None:
     app = await create(client, applicant, file=True)
     options = (await client.get(f"/api/v1/applications/{app['id']}/actions", headers=clerk)).json()
     accept = next(o for o in options if o["action"] == "accept")
@@ -192,16 +212,19 @@ async def test_actions_list_says_why_not(client: httpx.AsyncClient, applicant: d
     assert notify["allowed"] is True
 
 
-async def test_if_match_guards_against_lost_updates(client: httpx.AsyncClient, applicant: dict[str, str],
-                                                    clerk: dict[str, str]) -> None:
+async def test_if_match_guards_against_lost_updates(
+    client: httpx.AsyncClient, applicant: dict[str, str], clerk: dict[str, str]
+) -> None:
     filed = await _filed(client, applicant)
     response = await client.get(f"/api/v1/applications/{filed['id']}", headers=clerk)
     etag = response.headers["etag"]
-    stale = await client.post(f"/api/v1/applications/{filed['id']}/actions/accept", json={},
-                              headers={**clerk, "If-Match": '"1"'})
+    stale = await client.post(
+        f"/api/v1/applications/{filed['id']}/actions/accept", json={}, headers={**clerk, "If-Match": '"1"'}
+    )
     assert stale.status_code == 412
-    fresh = await client.post(f"/api/v1/applications/{filed['id']}/actions/accept", json={},
-                              headers={**clerk, "If-Match": etag})
+    fresh = await client.post(
+        f"/api/v1/applications/{filed['id']}/actions/accept", json={}, headers={**clerk, "If-Match": etag}
+    )
     assert fresh.status_code == 200 and fresh.headers["etag"] != etag
 
 
@@ -217,29 +240,33 @@ async def test_creating_is_idempotent(client: httpx.AsyncClient, applicant: dict
     assert other.status_code == 422
 
 
-async def test_clerk_of_the_unit_sees_the_queue(client: httpx.AsyncClient, applicant: dict[str, str],
-                                                clerk: dict[str, str]) -> None:
+async def test_clerk_of_the_unit_sees_the_queue(
+    client: httpx.AsyncClient, applicant: dict[str, str], clerk: dict[str, str]
+) -> None:
     await _filed(client, applicant)
     await create(client, applicant)
     queue = (await client.get("/api/v1/applications?state=submitted", headers=clerk)).json()["items"]
     assert [a["state"] for a in queue] == ["submitted"]
     page = (await client.get("/api/v1/applications?limit=1", headers=clerk)).json()
     assert len(page["items"]) == 1 and page["nextCursor"]
-    rest = (await client.get(f"/api/v1/applications?limit=1&cursor={page['nextCursor']}", headers=clerk)).json()
+    rest = (
+        await client.get(f"/api/v1/applications?limit=1&cursor={page['nextCursor']}", headers=clerk)
+    ).json()
     assert rest["items"][0]["id"] != page["items"][0]["id"]
 
 
 async def test_uscc_is_checked(client: httpx.AsyncClient, auth: TokenFactory) -> None:
     bad = auth("applicant", sub="user-x", ent="91350100M000100Y44")
-    response = await client.post("/api/v1/applications", json={"matterCode": "FR-PGP-OPENING",
-                                                                "enterpriseName": "x"}, headers=bad)
+    response = await client.post(
+        "/api/v1/applications", json={"matterCode": "FR-PGP-OPENING", "enterpriseName": "x"}, headers=bad
+    )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "enterpriseUscc"
 
 
 async def test_denial_and_refusal_carry_reasons_and_remedies(
-        client: httpx.AsyncClient, applicant: dict[str, str], clerk: dict[str, str],
-        supervisor: dict[str, str]) -> None:
+    client: httpx.AsyncClient, applicant: dict[str, str], clerk: dict[str, str], supervisor: dict[str, str]
+) -> None:
     refused = await _filed(client, applicant)
     missing = await act(client, clerk, refused["id"], "refuse_acceptance", expect=400)
     assert missing["errors"][0]["field"] == "reasons"

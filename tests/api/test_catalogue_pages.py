@@ -20,11 +20,13 @@ from tests.conftest import TokenFactory
 
 
 @pytest.fixture
-async def cached_client(settings: Settings, engine: AsyncEngine, clock: ManualClock,
-                        keys: KeyStore) -> AsyncIterator[httpx.AsyncClient]:
+async def cached_client(
+    settings: Settings, engine: AsyncEngine, clock: ManualClock, keys: KeyStore
+) -> AsyncIterator[httpx.AsyncClient]:
     """An app whose catalogue cache is on, as in production (the shared fixture turns it off)."""
-    app: Litestar = create_app(dataclasses.replace(settings, catalogue_cache_seconds=60),
-                               engine=engine, clock=clock, keys=keys)
+    app: Litestar = create_app(
+        dataclasses.replace(settings, catalogue_cache_seconds=60), engine=engine, clock=clock, keys=keys
+    )
     files = sorted((PROJECT_ROOT / "workflows" / "catalog").glob("*.yaml"))
     await app.state.services.catalogue.seed(files, Actor(sub="seed", roles=frozenset({Role.ADMIN})))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
@@ -77,10 +79,12 @@ async def test_etag_revalidation(cached_client: httpx.AsyncClient) -> None:
         first = await cached_client.get("/api/v1/matters", headers={"Accept-Encoding": accept})
         etag = first.headers["etag"]
         for if_none_match in (etag, f"W/{etag}", f'"other", {etag}', "*"):
-            again = await cached_client.get("/api/v1/matters", headers={"Accept-Encoding": accept,
-                                                                        "If-None-Match": if_none_match})
+            again = await cached_client.get(
+                "/api/v1/matters", headers={"Accept-Encoding": accept, "If-None-Match": if_none_match}
+            )
             assert again.status_code == 304 and again.content == b""
             assert again.headers["etag"] == etag
-        stale = await cached_client.get("/api/v1/matters", headers={"Accept-Encoding": accept,
-                                                                    "If-None-Match": '"other"'})
+        stale = await cached_client.get(
+            "/api/v1/matters", headers={"Accept-Encoding": accept, "If-None-Match": '"other"'}
+        )
         assert stale.status_code == 200

@@ -18,8 +18,10 @@ async def test_racing_actions_one_wins_the_other_gets_409(app, auth: TokenFactor
     applicant = auth("applicant", sub="user-a", ent=ENT_A)
     clerks = [auth("clerk", sub=f"clerk-{n}", unit=APPROVAL) for n in (1, 2)]
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as one, \
-            httpx.AsyncClient(transport=transport, base_url="http://testserver") as two:
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as one,
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as two,
+    ):
         for round_ in range(5):
             filed = await create(one, applicant)
             await upload_all(one, applicant, filed)
@@ -27,8 +29,11 @@ async def test_racing_actions_one_wins_the_other_gets_409(app, auth: TokenFactor
             url = f"/api/v1/applications/{filed['id']}/actions/"
             first, second = await asyncio.gather(
                 one.post(url + "accept", json={}, headers=clerks[0]),
-                two.post(url + "notify_deficiency", json={"defects": [
-                    {"material": "application_form", "problem": "unsigned"}]}, headers=clerks[1]),
+                two.post(
+                    url + "notify_deficiency",
+                    json={"defects": [{"material": "application_form", "problem": "unsigned"}]},
+                    headers=clerks[1],
+                ),
             )
             statuses = sorted([first.status_code, second.status_code])
             assert statuses == [200, 409], (round_, first.text, second.text)

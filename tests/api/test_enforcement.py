@@ -339,7 +339,9 @@ async def test_lists_page_with_a_cursor_and_reads_show_in_the_enterprises_data_a
     made = [await _corrected_on_spot(client, inspector, on=f"2026-03-0{day}") for day in (2, 2, 2)]
     first = (await client.get("/api/v1/violations?limit=2", headers=inspector)).json()
     assert [v["id"] for v in first["items"]] == [made[2]["id"], made[1]["id"]] and first["nextCursor"]
-    rest = (await client.get(f"/api/v1/violations?limit=2&cursor={first['nextCursor']}", headers=inspector)).json()
+    rest = (
+        await client.get(f"/api/v1/violations?limit=2&cursor={first['nextCursor']}", headers=inspector)
+    ).json()
     assert [v["id"] for v in rest["items"]] == [made[0]["id"]] and rest["nextCursor"] is None
     ordering = (await client.get("/api/v1/violations?state=ordering", headers=inspector)).json()["items"]
     assert ordering == []  # each was corrected on the spot
@@ -347,7 +349,10 @@ async def test_lists_page_with_a_cursor_and_reads_show_in_the_enterprises_data_a
     assert len(inspections["items"]) == 2 and inspections["nextCursor"]
     assert (await client.get("/api/v1/violations?cursor=bogus", headers=inspector)).status_code == 400
 
-    reads = (await client.get(f"/api/v1/enterprises/{ENT}/data-access?limit=200",
-                              headers=auth("applicant", ent=ENT))).json()["items"]
+    reads = (
+        await client.get(
+            f"/api/v1/enterprises/{ENT}/data-access?limit=200", headers=auth("applicant", ent=ENT)
+        )
+    ).json()["items"]
     actions = {r["action"] for r in reads if r["actorSub"] == "insp-1"}
     assert {"list_violations", "list_inspections"} <= actions

@@ -46,7 +46,8 @@ async def test_body_in_another_media_type_is_415(client: httpx.AsyncClient, auth
     guide = (await client.get("/api/v1/matters/FR-PGP-OPENING")).json()
     for content_type in ("text/plain", "application/x-www-form-urlencoded", "application/xml"):
         response = await client.post(
-            "/api/v1/matters", content=httpx.Response(200, json=guide).content,
+            "/api/v1/matters",
+            content=httpx.Response(200, json=guide).content,
             headers={**auth("admin"), "Content-Type": content_type},
         )
         body = assert_problem(response, 415, "unsupported_media_type")
@@ -55,7 +56,8 @@ async def test_body_in_another_media_type_is_415(client: httpx.AsyncClient, auth
 
 async def test_json_with_charset_is_accepted(client: httpx.AsyncClient, auth: TokenFactory) -> None:
     response = await client.post(
-        "/api/v1/matters/FR-PGP-OPENING/status", content=b"{}",
+        "/api/v1/matters/FR-PGP-OPENING/status",
+        content=b"{}",
         headers={**auth("admin"), "Content-Type": "application/json; charset=utf-8"},
     )
     assert_problem(response, 400, "validation_failed")  # got past the media-type check
@@ -63,7 +65,8 @@ async def test_json_with_charset_is_accepted(client: httpx.AsyncClient, auth: To
 
 async def test_malformed_json_is_400(client: httpx.AsyncClient, auth: TokenFactory) -> None:
     response = await client.post(
-        "/api/v1/matters", content=b'{"code": "FR-X", ',
+        "/api/v1/matters",
+        content=b'{"code": "FR-X", ',
         headers={**auth("admin"), "Content-Type": "application/json"},
     )
     assert_problem(response, 400, "malformed_json")
@@ -75,47 +78,61 @@ async def test_missing_and_unknown_body_fields_are_named(
     guide = (await client.get("/api/v1/matters/FR-PGP-OPENING")).json()
     for key in ("version", "publishedAt", "contentHash", "name"):
         guide.pop(key)
-    body = assert_problem(await client.post("/api/v1/matters", json=guide, headers=auth("admin")),
-                          400, "validation_failed")
+    body = assert_problem(
+        await client.post("/api/v1/matters", json=guide, headers=auth("admin")), 400, "validation_failed"
+    )
     assert fields(body) == {"name"}
 
-    change = {"status": "cancelled", "effective": "2026-12-01", "reason": "r", "legalBasis": "b",
-              "colour": "red"}
+    change = {
+        "status": "cancelled",
+        "effective": "2026-12-01",
+        "reason": "r",
+        "legalBasis": "b",
+        "colour": "red",
+    }
     body = assert_problem(
         await client.post("/api/v1/matters/FR-PGP-OPENING/status", json=change, headers=auth("admin")),
-        400, "validation_failed",
+        400,
+        "validation_failed",
     )
     assert fields(body) == {"colour"}
 
     change = {"status": "cancelled", "effective": "2026-02-30", "reason": "r", "legalBasis": "b"}
     body = assert_problem(
         await client.post("/api/v1/matters/FR-PGP-OPENING/status", json=change, headers=auth("admin")),
-        400, "validation_failed",
+        400,
+        "validation_failed",
     )
     assert fields(body) == {"effective"}
 
 
-async def test_nested_fields_are_named_with_their_path(
-    client: httpx.AsyncClient, auth: TokenFactory
-) -> None:
+async def test_nested_fields_are_named_with_their_path(client: httpx.AsyncClient, auth: TokenFactory) -> None:
     guide = (await client.get("/api/v1/matters/FR-PGP-OPENING")).json()
     for key in ("version", "publishedAt", "contentHash"):
         guide.pop(key)
     guide["materials"][0]["kind"] = "optional"
-    body = assert_problem(await client.post("/api/v1/matters", json=guide, headers=auth("admin")),
-                          400, "validation_failed")
+    body = assert_problem(
+        await client.post("/api/v1/matters", json=guide, headers=auth("admin")), 400, "validation_failed"
+    )
     assert fields(body) == {"materials[0].kind"}
     del guide["materials"][1]["formats"]
     guide["materials"][0]["kind"] = "key"
-    body = assert_problem(await client.post("/api/v1/matters", json=guide, headers=auth("admin")),
-                          400, "validation_failed")
+    body = assert_problem(
+        await client.post("/api/v1/matters", json=guide, headers=auth("admin")), 400, "validation_failed"
+    )
     assert fields(body) == {"materials[1].formats"}
 
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("limit=abc", "limit"), ("limit=0", "limit"), ("limit=501", "limit"), ("status=open", "status"),
-     ("kind=permit", "kind"), ("cursor=" + "x" * 65, "cursor")],
+    [
+        ("limit=abc", "limit"),
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("status=open", "status"),
+        ("kind=permit", "kind"),
+        ("cursor=" + "x" * 65, "cursor"),
+    ],
 )
 async def test_bad_query_parameters_are_400_naming_the_parameter(
     client: httpx.AsyncClient, query: str, field: str
@@ -160,10 +177,14 @@ async def test_unexpected_exception_in_a_service_is_a_bare_500(
 
 
 async def test_binary_in_a_multipart_text_field_is_a_400_not_a_500(client, auth) -> None:  # noqa: ANN001
-    headers = {**auth("applicant", sub="u", ent="91350100M000100Y43"),
-               "Content-Type": "multipart/form-data; boundary=b0undary"}
-    body = (b"--b0undary\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n\x89PNG\xfd\xfe\r\n"
-            b"--b0undary--\r\n")
+    headers = {
+        **auth("applicant", sub="u", ent="91350100M000100Y43"),
+        "Content-Type": "multipart/form-data; boundary=b0undary",
+    }
+    body = (
+        b'--b0undary\r\nContent-Disposition: form-data; name="file"\r\n\r\n\x89PNG\xfd\xfe\r\n'
+        b"--b0undary--\r\n"
+    )
     response = await client.post("/api/v1/applications/1/materials", content=body, headers=headers)
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_encoding"

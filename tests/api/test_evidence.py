@@ -13,16 +13,23 @@ from tests.conftest import TokenFactory
 JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 
-async def test_officers_attach_evidence_and_staff_read_it(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+async def test_officers_attach_evidence_and_staff_read_it(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
     officer = auth("inspector", sub="insp-1", unit="CD-JJ")
     inspection = await _inspect(client, officer, uscc=ENT_A)
     url = f"/api/v1/inspections/{inspection['id']}/evidence"
-    added = await client.post(url, headers=officer, data={"note": "二层东侧安全出口被货物堵塞"},
-                              files={"file": ("exit.jpg", JPG, "image/jpeg")})
+    added = await client.post(
+        url,
+        headers=officer,
+        data={"note": "二层东侧安全出口被货物堵塞"},
+        files={"file": ("exit.jpg", JPG, "image/jpeg")},
+    )
     assert added.status_code == 201, added.text
     assert added.json()["sha256"] == hashlib.sha256(JPG).hexdigest()
-    assert (await client.post(url, headers=officer, files={"file": ("plan.pdf", PDF, "application/pdf")})
-            ).status_code == 201
+    assert (
+        await client.post(url, headers=officer, files={"file": ("plan.pdf", PDF, "application/pdf")})
+    ).status_code == 201
     listed = (await client.get(url, headers=auth("legal", sub="legal-9", unit="CD-JJ"))).json()
     assert [e["fileFormat"] for e in listed] == ["jpg", "pdf"]
     download = await client.get(f"{url}/{listed[0]['id']}", headers=officer)
@@ -30,7 +37,8 @@ async def test_officers_attach_evidence_and_staff_read_it(client: httpx.AsyncCli
 
 
 async def test_only_the_inspections_officers_may_attach_and_only_photos_or_pdf(
-        client: httpx.AsyncClient, auth: TokenFactory) -> None:
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
     officer = auth("inspector", sub="insp-1", unit="CD-JJ")
     inspection = await _inspect(client, officer, uscc=ENT_A)
     url = f"/api/v1/inspections/{inspection['id']}/evidence"

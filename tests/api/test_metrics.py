@@ -20,7 +20,10 @@ def _value(text: str, name: str) -> float:
 
 
 async def test_metrics_count_requests_and_show_a_stalled_timer_backlog(
-    app: Any, client: httpx.AsyncClient, clock: ManualClock, auth: TokenFactory,
+    app: Any,
+    client: httpx.AsyncClient,
+    clock: ManualClock,
+    auth: TokenFactory,
 ) -> None:
     assert (await client.get("/api/v1/matters")).status_code == 200
     applicant = auth("applicant", ent=ENT_A)

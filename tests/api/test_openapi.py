@@ -182,7 +182,7 @@ async def test_docs_page_names_no_other_host(client: httpx.AsyncClient) -> None:
 async def test_swagger_ui_does_not_call_its_online_validator(client: httpx.AsyncClient) -> None:
     # Swagger UI's one built-in request to another host (validator.swagger.io) must be off.
     page = (await client.get("/docs")).text
-    config = page[page.index("SwaggerUIBundle({"):]
+    config = page[page.index("SwaggerUIBundle({") :]
     assert re.search(r"validatorUrl:\s*null", config)
 
 

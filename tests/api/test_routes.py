@@ -46,8 +46,8 @@ async def _tolerant(client: httpx.AsyncClient, applicant: dict[str, str], clerk:
 
 
 async def test_tolerant_acceptance_then_supplements_in_time(
-        client: httpx.AsyncClient, applicant: dict[str, str], clerk: dict[str, str],
-        supervisor: dict[str, str]) -> None:
+    client: httpx.AsyncClient, applicant: dict[str, str], clerk: dict[str, str], supervisor: dict[str, str]
+) -> None:
     app = await _tolerant(client, applicant, clerk)
     assert app["supplementDueOn"] == "2026-03-09"  # the matter's supplement limit: 5 working days
     timeline = (await client.get(f"/api/v1/applications/{app['id']}/timeline", headers=applicant)).json()
@@ -67,8 +67,13 @@ async def test_tolerant_acceptance_then_supplements_in_time(
 
 
 async def test_unsupplemented_tolerant_case_is_terminated_and_credit_barred(
-        app, client: httpx.AsyncClient, applicant: dict[str, str], clerk: dict[str, str],  # noqa: ANN001
-        auth: TokenFactory, clock: ManualClock) -> None:
+    app,
+    client: httpx.AsyncClient,
+    applicant: dict[str, str],
+    clerk: dict[str, str],  # noqa: ANN001
+    auth: TokenFactory,
+    clock: ManualClock,
+) -> None:
     case = await _tolerant(client, applicant, clerk)
     clock.advance(timedelta(days=8))  # past 2026-03-09
     await run_timers(app)
@@ -79,17 +84,24 @@ async def test_unsupplemented_tolerant_case_is_terminated_and_credit_barred(
     body = {"matterCode": FILING, "enterpriseName": "x", "route": "tolerant"}
     barred = await client.post("/api/v1/applications", json=body, headers=applicant)
     assert barred.status_code == 422 and barred.json()["code"] == "credit_barred"
-    commitment = await client.post("/api/v1/applications", headers=applicant, json={
-        "matterCode": "FR-PGP-OPENING", "enterpriseName": "x", "route": "commitment"})
+    commitment = await client.post(
+        "/api/v1/applications",
+        headers=applicant,
+        json={"matterCode": "FR-PGP-OPENING", "enterpriseName": "x", "route": "commitment"},
+    )
     assert commitment.status_code == 422
-    repaired = await client.post(f"/api/v1/enterprises/{ENT_A}/credit-repairs",
-                                 json={"reason": "信用修复：已补齐并公开承诺"}, headers=auth("admin"))
+    repaired = await client.post(
+        f"/api/v1/enterprises/{ENT_A}/credit-repairs",
+        json={"reason": "信用修复：已补齐并公开承诺"},
+        headers=auth("admin"),
+    )
     assert repaired.status_code == 201 and repaired.json()["creditStatus"] == "good"
     assert (await client.post("/api/v1/applications", json=body, headers=applicant)).status_code == 201
 
 
 async def test_tolerant_acceptance_needs_every_key_material_and_the_commitment(
-        client: httpx.AsyncClient, applicant: dict[str, str], clerk: dict[str, str]) -> None:
+    client: httpx.AsyncClient, applicant: dict[str, str], clerk: dict[str, str]
+) -> None:
     app = await create(client, applicant, FILING, "tolerant")
     await upload_all(client, applicant, app, skip=(*TOLERABLE, "safety_rules"))
     await act(client, applicant, app["id"], "file")
@@ -97,13 +109,20 @@ async def test_tolerant_acceptance_needs_every_key_material_and_the_commitment(
     assert "safety_rules" in refused["detail"] and "commitment" in refused["detail"]
 
 
-async def test_standard_route_offers_no_tolerance(client: httpx.AsyncClient, applicant: dict[str, str]) -> None:
-    response = await client.post("/api/v1/applications", headers=applicant, json={
-        "matterCode": "FR-PGP-OPENING", "enterpriseName": "x", "route": "tolerant"})
+async def test_standard_route_offers_no_tolerance(
+    client: httpx.AsyncClient, applicant: dict[str, str]
+) -> None:
+    response = await client.post(
+        "/api/v1/applications",
+        headers=applicant,
+        json={"matterCode": "FR-PGP-OPENING", "enterpriseName": "x", "route": "tolerant"},
+    )
     assert response.status_code == 422 and response.json()["code"] == "route_not_offered"
 
 
-async def _commitment_permit(client: httpx.AsyncClient, applicant: dict[str, str], auth: TokenFactory) -> dict:
+async def _commitment_permit(
+    client: httpx.AsyncClient, applicant: dict[str, str], auth: TokenFactory
+) -> dict:
     app = await create(client, applicant, "FR-PGP-OPENING", "commitment", commitmentSigned=True)
     assert {m["code"] for m in app["materials"]} == {"application_form", "commitment_letter"}
     await upload_all(client, applicant, app)
@@ -114,8 +133,9 @@ async def _commitment_permit(client: httpx.AsyncClient, applicant: dict[str, str
     return granted
 
 
-async def test_commitment_route_permit_and_post_check(client: httpx.AsyncClient, applicant: dict[str, str],
-                                                      auth: TokenFactory) -> None:
+async def test_commitment_route_permit_and_post_check(
+    client: httpx.AsyncClient, applicant: dict[str, str], auth: TokenFactory
+) -> None:
     granted = await _commitment_permit(client, applicant, auth)
     timeline = (await client.get(f"/api/v1/applications/{granted['id']}/timeline", headers=applicant)).json()
     post_check = next(d for d in timeline["deadlines"] if d["action"] == "post_check_overdue")
@@ -125,15 +145,19 @@ async def test_commitment_route_permit_and_post_check(client: httpx.AsyncClient,
     assert closed["outcome"] == "approved"
 
 
-async def test_failed_post_check_twice_revokes_the_licence(client: httpx.AsyncClient, applicant: dict[str, str],
-                                                          auth: TokenFactory) -> None:
+async def test_failed_post_check_twice_revokes_the_licence(
+    client: httpx.AsyncClient, applicant: dict[str, str], auth: TokenFactory
+) -> None:
     granted = await _commitment_permit(client, applicant, auth)
     inspector = auth("inspector", sub="insp-1", unit="FR-APPROVAL")
     await act(client, inspector, granted["id"], "fail_post_check", comment="二层疏散通道被占用")
     timeline = (await client.get(f"/api/v1/applications/{granted['id']}/timeline", headers=applicant)).json()
     order = next(n for n in timeline["notices"] if n["kind"] == "rectification_order")
     assert order["body"]["correctBy"] == "2026-03-16" and order["body"]["recheckDueOn"] == "2026-03-19"
-    assert any(d["action"] == "recheck_overdue" and d["dueAt"].startswith("2026-03-19") for d in timeline["deadlines"])
+    assert any(
+        d["action"] == "recheck_overdue" and d["dueAt"].startswith("2026-03-19")
+        for d in timeline["deadlines"]
+    )
     revoked = await act(client, inspector, granted["id"], "fail_recheck", comment="仍未整改")
     assert revoked["outcome"] == "revoked"
     licence = (await client.get(f"/api/v1/licences/{granted['licenceNumber']}")).json()
@@ -160,7 +184,8 @@ def _verify_with_jwks(token: str, jwks: dict) -> bytes:
 
 
 async def test_licence_signature_verifies_offline_and_breaks_on_one_byte(
-        client: httpx.AsyncClient, applicant: dict[str, str], auth: TokenFactory) -> None:
+    client: httpx.AsyncClient, applicant: dict[str, str], auth: TokenFactory
+) -> None:
     granted = await _commitment_permit(client, applicant, auth)
     licence = (await client.get(f"/api/v1/licences/{granted['licenceNumber']}")).json()
     jwks = (await client.get("/.well-known/jwks.json")).json()
@@ -169,7 +194,9 @@ async def test_licence_signature_verifies_offline_and_breaks_on_one_byte(
     header_b64, payload_b64, signature_b64 = licence["signature"].split(".")
     tampered = bytearray(_b64(payload_b64))
     tampered[10] ^= 0x01
-    forged = ".".join([header_b64, base64.urlsafe_b64encode(bytes(tampered)).rstrip(b"=").decode(), signature_b64])
+    forged = ".".join(
+        [header_b64, base64.urlsafe_b64encode(bytes(tampered)).rstrip(b"=").decode(), signature_b64]
+    )
     with pytest.raises(InvalidSignature):
         _verify_with_jwks(forged, jwks)
     qr = await client.get(f"/api/v1/licences/{granted['licenceNumber']}/qr.svg")

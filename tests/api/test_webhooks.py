@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from govservice.services.webhooks.courier import MAX_ATTEMPTS, backoff
-from govservice.worker import run_worker
 from govservice.db.models import ApplicationRow
 from govservice.domain.actor import Actor, Role
+from govservice.services.webhooks.courier import MAX_ATTEMPTS, backoff
+from govservice.worker import run_worker
 from tests.api.apps_helpers import APPROVAL, ENT_A, create
 from tests.api.rating_helpers import approved
 from tests.conftest import PG_URL, TokenFactory
@@ -58,8 +58,11 @@ def admin(auth: TokenFactory) -> dict[str, str]:
 
 @pytest.fixture
 def people(auth: TokenFactory) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    return (auth("applicant", sub="user-a", ent=ENT_A), auth("clerk", sub="clerk-1", unit=APPROVAL),
-            auth("supervisor", sub="head-1", unit=APPROVAL))
+    return (
+        auth("applicant", sub="user-a", ent=ENT_A),
+        auth("clerk", sub="clerk-1", unit=APPROVAL),
+        auth("supervisor", sub="head-1", unit=APPROVAL),
+    )
 
 
 async def subscribe(
@@ -295,10 +298,17 @@ async def test_only_admins_manage_webhooks(client: httpx.AsyncClient, auth: Toke
     assert (await client.get(HOOKS)).status_code == 401
 
 
-@pytest.mark.parametrize("url", ["ftp://files.gov.internal/x", "javascript:alert(1)", "http://",
-                                 "not a url at all",
-                                 "http://user:pw@hooks.gov.internal/",
-                                 "http://hooks.gov.internal:99999/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://files.gov.internal/x",
+        "javascript:alert(1)",
+        "http://",
+        "not a url at all",
+        "http://user:pw@hooks.gov.internal/",
+        "http://hooks.gov.internal:99999/",
+    ],
+)
 async def test_a_bad_url_is_a_problem(client: httpx.AsyncClient, admin: dict[str, str], url: str) -> None:
     response = await client.post(HOOKS, json={"url": url, "events": ["application.*"]}, headers=admin)
     assert response.status_code == 400, response.text
@@ -307,10 +317,10 @@ async def test_a_bad_url_is_a_problem(client: httpx.AsyncClient, admin: dict[str
     assert (await client.get(HOOKS, headers=admin)).json()["items"] == []
 
 
-@pytest.mark.parametrize("events", [[], ["application"], ["Application.*"],
-                                    ["application.approve; drop"]])
-async def test_a_bad_event_pattern_is_a_problem(client: httpx.AsyncClient, admin: dict[str, str],
-                                                events: list[str]) -> None:
+@pytest.mark.parametrize("events", [[], ["application"], ["Application.*"], ["application.approve; drop"]])
+async def test_a_bad_event_pattern_is_a_problem(
+    client: httpx.AsyncClient, admin: dict[str, str], events: list[str]
+) -> None:
     response = await client.post(HOOKS, json={"url": A_URL, "events": events}, headers=admin)
     assert response.status_code == 400, response.text
     assert response.headers["content-type"].startswith("application/problem+json")

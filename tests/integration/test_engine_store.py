@@ -299,7 +299,10 @@ async def test_an_effect_handler_can_start_and_move_another_case_in_the_same_tra
 
     async def open_penalty(run: EffectRun) -> None:
         penalty = await service.start_case(
-            "penalty", subject_kind="plain", subject_ref=f"from-{run.case.id}", actor=inspector,
+            "penalty",
+            subject_kind="plain",
+            subject_ref=f"from-{run.case.id}",
+            actor=inspector,
             session=run.session,
         )
         await service.fire(penalty.id, "submit_for_review", inspector, session=run.session)
@@ -534,8 +537,9 @@ async def test_cases_and_the_callers_rows_commit_together_or_not_at_all(
 ) -> None:
     with pytest.raises(RuntimeError, match="the subject's row failed"):
         async with service.transaction() as session:
-            await service.start_case("timed", subject_kind="application", subject_ref="lost", actor=APPLICANT,
-                                     session=session)
+            await service.start_case(
+                "timed", subject_kind="application", subject_ref="lost", actor=APPLICANT, session=session
+            )
             session.add(IdempotencyRecord(owner="t", key="k-lost", fingerprint="f", created_at=clock.now()))
             await session.flush()
             raise RuntimeError("the subject's row failed")
@@ -543,13 +547,16 @@ async def test_cases_and_the_callers_rows_commit_together_or_not_at_all(
     assert await count(engine, IdempotencyRecord, IdempotencyRecord.key == "k-lost") == 0
 
     async with service.transaction() as session:
-        kept = await service.start_case("timed", subject_kind="application", subject_ref="kept", actor=APPLICANT,
-                                        session=session)
+        kept = await service.start_case(
+            "timed", subject_kind="application", subject_ref="kept", actor=APPLICANT, session=session
+        )
         moved = await service.fire(kept.id, "take", CLERK, session=session)  # a step on the session joins it
         session.add(IdempotencyRecord(owner="t", key="k-kept", fingerprint="f", created_at=clock.now()))
     assert (await service.get_case(kept.id)).version == moved.case.version == 2
     assert await count(engine, IdempotencyRecord, IdempotencyRecord.key == "k-kept") == 1
     with pytest.raises(NestedUnitOfWork):  # a call that forgets the session cannot split the unit of work
         async with service.transaction():
-            await service.start_case("timed", subject_kind="application", subject_ref="split", actor=APPLICANT)
+            await service.start_case(
+                "timed", subject_kind="application", subject_ref="split", actor=APPLICANT
+            )
     assert await count(engine, WorkflowCaseRow, WorkflowCaseRow.subject_ref == "split") == 0

@@ -51,17 +51,22 @@ def test_an_outside_identity_provider_needs_issuer_and_audience() -> None:
 def test_defaults_and_good_values(tmp_path: Path) -> None:
     defaults = load_settings(BASE)
     assert (defaults.host, defaults.port, defaults.timezone, defaults.run_worker) == (
-        "127.0.0.1", 8000, "Asia/Shanghai", True
+        "127.0.0.1",
+        8000,
+        "Asia/Shanghai",
+        True,
     )
     assert defaults.database_url == f"sqlite+aiosqlite:///{Path('var') / 'govservice.db'}"
-    settings = load_settings({
-        **BASE,
-        "GOVSERVICE_VAR_DIR": str(tmp_path),
-        "GOVSERVICE_PORT": "8080",
-        "GOVSERVICE_RUN_WORKER": "off",
-        "GOVSERVICE_LOG_LEVEL": "debug",
-        "GOVSERVICE_DATABASE_URL": "postgresql+asyncpg://app@db.internal/govservice",
-    })
+    settings = load_settings(
+        {
+            **BASE,
+            "GOVSERVICE_VAR_DIR": str(tmp_path),
+            "GOVSERVICE_PORT": "8080",
+            "GOVSERVICE_RUN_WORKER": "off",
+            "GOVSERVICE_LOG_LEVEL": "debug",
+            "GOVSERVICE_DATABASE_URL": "postgresql+asyncpg://app@db.internal/govservice",
+        }
+    )
     assert (settings.port, settings.run_worker, settings.log_level) == (8080, False, "DEBUG")
     assert settings.public_base_url == "http://127.0.0.1:8080"
     assert settings.var_dir == tmp_path and not settings.is_sqlite
@@ -71,7 +76,12 @@ def test_the_command_line_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     env = {**os.environ, "GOVSERVICE_PORT": "abc", "GOVSERVICE_VAR_DIR": str(tmp_path / "var")}
     result = subprocess.run(
         [sys.executable, "-m", "govservice", "migrate"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()

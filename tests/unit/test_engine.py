@@ -295,7 +295,9 @@ def test_countersign_approvals_reset_when_the_case_goes_back() -> None:
     assert step(PENALTY, again, "sign_off", HEAD).approvals == (1, 2)
 
 
-RESPONSE_LINE = compile_process(decode_process(b"""
+RESPONSE_LINE = compile_process(
+    decode_process(
+        b"""
 id: response_line
 version: 1
 title: A promise counted in hours
@@ -307,7 +309,10 @@ states:
 transitions:
   - {action: escalate, from: open, to: escalated, roles: []}
   - {action: respond, from: [open, escalated], to: answered, roles: [adviser, supervisor]}
-""", "response_line.yaml"))
+""",
+        "response_line.yaml",
+    )
+)
 
 
 def test_a_deadline_in_hours_is_left_to_the_runtime_and_its_length_can_be_set_at_start() -> None:
@@ -316,6 +321,7 @@ def test_a_deadline_in_hours_is_left_to_the_runtime_and_its_length_can_be_set_at
     (promised,) = start(RESPONSE_LINE, today=MON, calendar=CAL, deadline_hours=4).arm
     assert promised.hours == 4
     # a working-day deadline ignores the hours given at start
-    (timer,) = step(PERMIT, start(PERMIT, today=MON, calendar=CAL, deadline_hours=4).case, "submit",
-                    APPLICANT).arm
+    (timer,) = step(
+        PERMIT, start(PERMIT, today=MON, calendar=CAL, deadline_hours=4).case, "submit", APPLICANT
+    ).arm
     assert timer.hours is None and timer.due_on == CAL.add_working_days(MON, 5)

@@ -25,12 +25,17 @@ def test_commitment_route_defers_plans_to_the_site_check() -> None:
 def test_gaps_list_every_missing_material() -> None:
     gaps = material_gaps(PGP, Route.STANDARD, present={"application_form"})
     assert not gaps.complete
-    assert {m.code for m in gaps.all_missing} == {
-        m.code for m in required_uploads(PGP, Route.STANDARD)} - {"application_form"}
+    assert {m.code for m in gaps.all_missing} == {m.code for m in required_uploads(PGP, Route.STANDARD)} - {
+        "application_form"
+    }
 
 
-@pytest.mark.parametrize(("promised", "statutory", "expected"), [(5, 10, 3), (10, 20, 5), (1, 1, 1), (7, 3, 3)])
-def test_green_channel_halves_rounding_up_never_above_statutory(promised: int, statutory: int, expected: int) -> None:
+@pytest.mark.parametrize(
+    ("promised", "statutory", "expected"), [(5, 10, 3), (10, 20, 5), (1, 1, 1), (7, 3, 3)]
+)
+def test_green_channel_halves_rounding_up_never_above_statutory(
+    promised: int, statutory: int, expected: int
+) -> None:
     assert green_channel_limit(promised, statutory, GreenChannel(enabled=True)) == expected
 
 
@@ -41,5 +46,10 @@ def test_green_channel_off_keeps_the_limit() -> None:
 def test_default_package_file_loads() -> None:
     package = load_package(Path(PROJECT_ROOT / "workflows/packages/five-ones.yaml"))
     assert [item.code for item in package.items] == [
-        "adviser", "annual_checkup", "compliance_plan", "green_channel", "response_line"]
+        "adviser",
+        "annual_checkup",
+        "compliance_plan",
+        "green_channel",
+        "response_line",
+    ]
     assert package.response_line.response_hours == 24

@@ -12,11 +12,14 @@ def test_wrong_check_character_names_the_expected_one() -> None:
     assert uscc_problem("91350100M000100Y44") == "check character is 4, expected 3"
 
 
-@pytest.mark.parametrize(("code", "fragment"), [
-    ("91350100M000100Y4", "18 characters"),
-    ("91350100M000100YI3", "alphabet: I"),
-    ("91350100m000100Y43", "alphabet: m"),
-])
+@pytest.mark.parametrize(
+    ("code", "fragment"),
+    [
+        ("91350100M000100Y4", "18 characters"),
+        ("91350100M000100YI3", "alphabet: I"),
+        ("91350100m000100Y43", "alphabet: m"),
+    ],
+)
 def test_malformed_codes_are_explained(code: str, fragment: str) -> None:
     problem = uscc_problem(code)
     assert problem is not None and fragment in problem

@@ -237,5 +237,7 @@ def test_workflows_graph_prints_mermaid(workflows_dir: Path, capsys: pytest.Capt
 
 
 def test_a_deadline_gives_working_days_or_hours_not_both() -> None:
-    with pytest.raises(InvalidDefinition, match="deadline_days_and_hours.yaml: .*either workingDays or hours"):
+    with pytest.raises(
+        InvalidDefinition, match="deadline_days_and_hours.yaml: .*either workingDays or hours"
+    ):
         load_process(BROKEN / "deadline_days_and_hours.yaml")

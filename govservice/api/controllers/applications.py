@@ -52,8 +52,12 @@ class ActionRequest(Schema):
     clock hold: inspection | testing | expert_review | hearing), defects (deficiency notice)."""
 
     comment: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
-    reasons: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]],
-                       msgspec.Meta(max_length=50)] | None = None
+    reasons: (
+        Annotated[
+            list[Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]], msgspec.Meta(max_length=50)
+        ]
+        | None
+    ) = None
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
     defects: Annotated[list[Defect], msgspec.Meta(max_length=100)] | None = None
 
@@ -67,9 +71,13 @@ class MaterialUpload(msgspec.Struct):
     file: UploadFile
 
 
-_CREATE_EXAMPLE = {"matterCode": "FR-PGP-OPENING", "enterpriseName": "成都某某餐饮管理有限公司",
-                   "route": "commitment", "commitmentSigned": True, "file": False}
-
+_CREATE_EXAMPLE = {
+    "matterCode": "FR-PGP-OPENING",
+    "enterpriseName": "成都某某餐饮管理有限公司",
+    "route": "commitment",
+    "commitmentSigned": True,
+    "file": False,
+}
 
 
 class ApplicationController(Controller):
@@ -77,30 +85,53 @@ class ApplicationController(Controller):
     tags = ["applications"]
     security = SECURED
 
-    @post("/", operation_id="createApplication",
-          summary="Create a draft application, or file it at once",
-          description="Applicants file for the enterprise of their token (`ent`); clerks may file at the window "
-          "for an enterprise given by USCC. Filing for a cancelled matter is 410 naming the replacement. "
-          "Send an `Idempotency-Key` to make retries safe.",
-          guards=[requires(Role.APPLICANT, Role.CLERK)], status_code=HTTP_201_CREATED,
-          responses=problems(400, 401, 403, 404, 409, 410, 415, 422))
+    @post(
+        "/",
+        operation_id="createApplication",
+        summary="Create a draft application, or file it at once",
+        description="Applicants file for the enterprise of their token (`ent`); clerks may file at "
+        "the window "
+        "for an enterprise given by USCC. Filing for a cancelled matter is 410 naming the replacement. "
+        "Send an `Idempotency-Key` to make retries safe.",
+        guards=[requires(Role.APPLICANT, Role.CLERK)],
+        status_code=HTTP_201_CREATED,
+        responses=problems(400, 401, 403, 404, 409, 410, 415, 422),
+    )
     async def create(
-        self, request: Request[Any, Any, Any], applications: NamedDependency[ApplicationService],
-        data: Annotated[ApplicationCreate, BodyKwarg(examples=[Example(summary="commitment route",
-                                                                        value=_CREATE_EXAMPLE)])],
+        self,
+        request: Request[Any, Any, Any],
+        applications: NamedDependency[ApplicationService],
+        data: Annotated[
+            ApplicationCreate,
+            BodyKwarg(examples=[Example(summary="commitment route", value=_CREATE_EXAMPLE)]),
+        ],
     ) -> Response[ApplicationView]:
         view = await applications.create(
-            current_actor(request), matter_code=data.matter_code, route=data.route,
-            enterprise_name=data.enterprise_name, enterprise_uscc=data.enterprise_uscc, channel=data.channel,
-            commitment_signed=data.commitment_signed, file=data.file, comment=data.comment)
+            current_actor(request),
+            matter_code=data.matter_code,
+            route=data.route,
+            enterprise_name=data.enterprise_name,
+            enterprise_uscc=data.enterprise_uscc,
+            channel=data.channel,
+            commitment_signed=data.commitment_signed,
+            file=data.file,
+            comment=data.comment,
+        )
         return with_etag(view, HTTP_201_CREATED)
 
-    @get("/", operation_id="listApplications",
-         summary="The caller's applications: its enterprise's (applicant) or its unit's queue (staff)",
-         description="Key enterprises' applications come first (green channel), then first come, first served.",
-         guards=[requires(*_STAFF_AND_APPLICANT)], responses=problems(400, 401, 403))
+    @get(
+        "/",
+        operation_id="listApplications",
+        summary="The caller's applications: its enterprise's (applicant) or its unit's queue (staff)",
+        description="Key enterprises' applications come first (green channel), then first come, "
+        "first served.",
+        guards=[requires(*_STAFF_AND_APPLICANT)],
+        responses=problems(400, 401, 403),
+    )
     async def list_applications(
-        self, request: Request[Any, Any, Any], applications: NamedDependency[ApplicationService],
+        self,
+        request: Request[Any, Any, Any],
+        applications: NamedDependency[ApplicationService],
         case_state: Annotated[str | None, QueryParameter(name="state", max_length=64)] = None,
         matter: Annotated[str | None, QueryParameter(max_length=64)] = None,
         overdue: FromQuery[bool | None] = None,
@@ -109,89 +140,181 @@ class ApplicationController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
     ) -> Page[ApplicationView]:
         items, next_cursor = await applications.list(
-            current_actor(request), state=case_state, matter=matter, overdue=overdue, priority=priority,
-            limit=limit, cursor=cursor)
+            current_actor(request),
+            state=case_state,
+            matter=matter,
+            overdue=overdue,
+            priority=priority,
+            limit=limit,
+            cursor=cursor,
+        )
         return Page(items=items, next_cursor=next_cursor)
 
-    @get("/{application_id:int}", operation_id="getApplication", summary="Read one application",
-         guards=[authenticated], responses=problems(400, 401, 403, 404))
-    async def get_application(self, request: Request[Any, Any, Any],
-                              applications: NamedDependency[ApplicationService],
-                              application_id: AppId) -> Response[ApplicationView]:
+    @get(
+        "/{application_id:int}",
+        operation_id="getApplication",
+        summary="Read one application",
+        guards=[authenticated],
+        responses=problems(400, 401, 403, 404),
+    )
+    async def get_application(
+        self,
+        request: Request[Any, Any, Any],
+        applications: NamedDependency[ApplicationService],
+        application_id: AppId,
+    ) -> Response[ApplicationView]:
         return with_etag(await applications.get(current_actor(request), application_id))
 
-    @post("/{application_id:int}/materials", operation_id="uploadMaterial",
-          summary="Upload a material (multipart: `material` = its code, `file`)",
-          description="The format must be one the matter allows (checked against the file's content), the size "
-          "within the material's limit. A material the department obtains itself is never accepted. "
-          "A failed upload changes nothing.",
-          guards=[requires(Role.APPLICANT, Role.CLERK)], status_code=HTTP_201_CREATED,
-          responses=problems(400, 401, 403, 404, 415, 422))
+    @post(
+        "/{application_id:int}/materials",
+        operation_id="uploadMaterial",
+        summary="Upload a material (multipart: `material` = its code, `file`)",
+        description="The format must be one the matter allows (checked against the file's content), the size "
+        "within the material's limit. A material the department obtains itself is never accepted. "
+        "A failed upload changes nothing.",
+        guards=[requires(Role.APPLICANT, Role.CLERK)],
+        status_code=HTTP_201_CREATED,
+        responses=problems(400, 401, 403, 404, 415, 422),
+    )
     async def upload(
-        self, request: Request[Any, Any, Any], applications: NamedDependency[ApplicationService],
+        self,
+        request: Request[Any, Any, Any],
+        applications: NamedDependency[ApplicationService],
         application_id: AppId,
-        data: Annotated[MaterialUpload, Body(media_type=RequestEncodingType.MULTI_PART, examples=[
-            Example(summary="a floor plan", value={"material": "floor_plans", "file": "(binary PDF)"})])],
+        data: Annotated[
+            MaterialUpload,
+            Body(
+                media_type=RequestEncodingType.MULTI_PART,
+                examples=[
+                    Example(summary="a floor plan", value={"material": "floor_plans", "file": "(binary PDF)"})
+                ],
+            ),
+        ],
     ) -> MaterialView:
         content = await data.file.read()
         return await applications.upload(
-            current_actor(request), application_id, material_code=data.material[:64],
-            filename=data.file.filename or "upload", content_type=data.file.content_type or "", content=content)
+            current_actor(request),
+            application_id,
+            material_code=data.material[:64],
+            filename=data.file.filename or "upload",
+            content_type=data.file.content_type or "",
+            content=content,
+        )
 
-    @get("/{application_id:int}/materials", operation_id="listMaterials",
-         summary="Uploaded files with their SHA-256", guards=[authenticated], responses=problems(400, 401, 403, 404))
-    async def list_materials(self, request: Request[Any, Any, Any],
-                             applications: NamedDependency[ApplicationService],
-                             application_id: AppId) -> list[MaterialView]:
+    @get(
+        "/{application_id:int}/materials",
+        operation_id="listMaterials",
+        summary="Uploaded files with their SHA-256",
+        guards=[authenticated],
+        responses=problems(400, 401, 403, 404),
+    )
+    async def list_materials(
+        self,
+        request: Request[Any, Any, Any],
+        applications: NamedDependency[ApplicationService],
+        application_id: AppId,
+    ) -> list[MaterialView]:
         return await applications.materials(current_actor(request), application_id)
 
-    @get("/{application_id:int}/actions", operation_id="listActions",
-         summary="The actions of the current state, and for each the caller may not take, why",
-         guards=[authenticated], responses=problems(400, 401, 403, 404))
-    async def actions(self, request: Request[Any, Any, Any], applications: NamedDependency[ApplicationService],
-                      application_id: AppId) -> list[ActionOption]:
+    @get(
+        "/{application_id:int}/actions",
+        operation_id="listActions",
+        summary="The actions of the current state, and for each the caller may not take, why",
+        guards=[authenticated],
+        responses=problems(400, 401, 403, 404),
+    )
+    async def actions(
+        self,
+        request: Request[Any, Any, Any],
+        applications: NamedDependency[ApplicationService],
+        application_id: AppId,
+    ) -> list[ActionOption]:
         return await applications.actions(current_actor(request), application_id)
 
-    @post("/{application_id:int}/actions/{action:str}", operation_id="takeAction",
-          summary="Take one action: the only way an application's state changes",
-          description="Send `If-Match` with the ETag (the version) you read: 412 if it changed since. Two racing "
-          "actions: one wins, the other gets 409.",
-          guards=[authenticated], status_code=200,
-          responses=problems(400, 401, 403, 404, 409, 412, 415, 422))
+    @post(
+        "/{application_id:int}/actions/{action:str}",
+        operation_id="takeAction",
+        summary="Take one action: the only way an application's state changes",
+        description="Send `If-Match` with the ETag (the version) you read: 412 if it changed since. "
+        "Two racing "
+        "actions: one wins, the other gets 409.",
+        guards=[authenticated],
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409, 412, 415, 422),
+    )
     async def take_action(
-        self, request: Request[Any, Any, Any], applications: NamedDependency[ApplicationService],
-        application_id: AppId, action: ActionName,
-        data: Annotated[ActionRequest, BodyKwarg(examples=[
-            Example(summary="refuse acceptance", value={"reasons": ["场所不属于本机关管辖"]}),
-            Example(summary="stop the clock", value={"reason": "inspection", "comment": "现场检查"})])],
+        self,
+        request: Request[Any, Any, Any],
+        applications: NamedDependency[ApplicationService],
+        application_id: AppId,
+        action: ActionName,
+        data: Annotated[
+            ActionRequest,
+            BodyKwarg(
+                examples=[
+                    Example(summary="refuse acceptance", value={"reasons": ["场所不属于本机关管辖"]}),
+                    Example(summary="stop the clock", value={"reason": "inspection", "comment": "现场检查"}),
+                ]
+            ),
+        ],
         if_match: IfMatch = None,
     ) -> Response[ApplicationView]:
         payload = {k: v for k, v in msgspec.to_builtins(data).items() if v is not None}
-        view = await applications.act(current_actor(request), application_id, action, payload=payload,
-                                      expected_version=expected_version(if_match))
+        view = await applications.act(
+            current_actor(request),
+            application_id,
+            action,
+            payload=payload,
+            expected_version=expected_version(if_match),
+        )
         return with_etag(view)
 
-    @post("/{application_id:int}/visits", operation_id="recordVisit",
-          summary="Record a physical visit to the window (staff); a second visit is a broken promise",
-          guards=[requires(Role.CLERK, Role.SUPERVISOR)], status_code=HTTP_201_CREATED,
-          responses=problems(400, 401, 403, 404, 415, 422))
-    async def record_visit(self, request: Request[Any, Any, Any], applications: NamedDependency[ApplicationService],
-                           application_id: AppId,
-                           data: Annotated[VisitCreate, BodyKwarg(examples=[
-                               Example(value={"purpose": "hand in the original plans"})])]) -> VisitView:
+    @post(
+        "/{application_id:int}/visits",
+        operation_id="recordVisit",
+        summary="Record a physical visit to the window (staff); a second visit is a broken promise",
+        guards=[requires(Role.CLERK, Role.SUPERVISOR)],
+        status_code=HTTP_201_CREATED,
+        responses=problems(400, 401, 403, 404, 415, 422),
+    )
+    async def record_visit(
+        self,
+        request: Request[Any, Any, Any],
+        applications: NamedDependency[ApplicationService],
+        application_id: AppId,
+        data: Annotated[
+            VisitCreate, BodyKwarg(examples=[Example(value={"purpose": "hand in the original plans"})])
+        ],
+    ) -> VisitView:
         return await applications.record_visit(current_actor(request), application_id, data.purpose)
 
-    @post("/{application_id:int}/commitment", operation_id="signCommitment",
-          summary="The applicant signs the commitment (承诺书) for the tolerant or commitment route",
-          guards=[requires(Role.APPLICANT)], status_code=200, responses=problems(400, 401, 403, 404, 422))
-    async def sign_commitment(self, request: Request[Any, Any, Any],
-                              applications: NamedDependency[ApplicationService],
-                              application_id: AppId) -> Response[ApplicationView]:
+    @post(
+        "/{application_id:int}/commitment",
+        operation_id="signCommitment",
+        summary="The applicant signs the commitment (承诺书) for the tolerant or commitment route",
+        guards=[requires(Role.APPLICANT)],
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 422),
+    )
+    async def sign_commitment(
+        self,
+        request: Request[Any, Any, Any],
+        applications: NamedDependency[ApplicationService],
+        application_id: AppId,
+    ) -> Response[ApplicationView]:
         return with_etag(await applications.sign_commitment(current_actor(request), application_id))
 
-    @get("/{application_id:int}/timeline", operation_id="getTimeline",
-         summary="Every event, notice, visit, clock pause and pending deadline, with remaining working days",
-         guards=[authenticated], responses=problems(400, 401, 403, 404))
-    async def timeline(self, request: Request[Any, Any, Any], applications: NamedDependency[ApplicationService],
-                       application_id: AppId) -> Timeline:
+    @get(
+        "/{application_id:int}/timeline",
+        operation_id="getTimeline",
+        summary="Every event, notice, visit, clock pause and pending deadline, with remaining working days",
+        guards=[authenticated],
+        responses=problems(400, 401, 403, 404),
+    )
+    async def timeline(
+        self,
+        request: Request[Any, Any, Any],
+        applications: NamedDependency[ApplicationService],
+        application_id: AppId,
+    ) -> Timeline:
         return await applications.timeline(current_actor(request), application_id)

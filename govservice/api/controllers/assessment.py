@@ -34,7 +34,6 @@ from govservice.services.assessment import (
 )
 from govservice.services.assessment.event_log import CSV_COLUMNS, CSV_MEDIA_TYPE
 
-
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 Cursor = Annotated[str | None, QueryParameter(max_length=64)]
 

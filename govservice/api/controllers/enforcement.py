@@ -72,7 +72,6 @@ class ViolationActionIn(Schema):
     corrected_on: date | None = None
 
 
-
 class InspectionController(Controller):
     path = "/api/v1/inspections"
     tags = ["enforcement"]
@@ -229,7 +228,11 @@ class ViolationController(Controller):
     ) -> Response[ViolationView]:
         payload = {k: v for k, v in msgspec.to_builtins(data).items() if v is not None}
         view = await cases.act(
-            current_actor(request), violation_id, action, payload=payload, expected_version=expected_version(if_match)
+            current_actor(request),
+            violation_id,
+            action,
+            payload=payload,
+            expected_version=expected_version(if_match),
         )
         return with_etag(view)
 

@@ -28,17 +28,33 @@ class EnterpriseController(Controller):
     tags = ["enterprises"]
     security = SECURED
 
-    @get("/{uscc:str}", operation_id="getEnterprise",
-         summary="An enterprise's standing and credit history (its own applicants, or staff)",
-         guards=[authenticated], responses=problems(400, 401, 403, 404))
-    async def get_enterprise(self, request: Request[Any, Any, Any],
-                             enterprises: NamedDependency[EnterpriseService], uscc: Uscc) -> EnterpriseView:
+    @get(
+        "/{uscc:str}",
+        operation_id="getEnterprise",
+        summary="An enterprise's standing and credit history (its own applicants, or staff)",
+        guards=[authenticated],
+        responses=problems(400, 401, 403, 404),
+    )
+    async def get_enterprise(
+        self, request: Request[Any, Any, Any], enterprises: NamedDependency[EnterpriseService], uscc: Uscc
+    ) -> EnterpriseView:
         return await enterprises.get(current_actor(request), uscc)
 
-    @post("/{uscc:str}/credit-repairs", operation_id="repairCredit",
-          summary="Record credit repair (信用修复): the tolerant and commitment routes open again",
-          guards=[requires(Role.ADMIN)], status_code=201, responses=problems(400, 401, 403, 404, 415, 422))
-    async def repair(self, request: Request[Any, Any, Any], enterprises: NamedDependency[EnterpriseService],
-                     uscc: Uscc, data: Annotated[CreditRepair, BodyKwarg(examples=[
-                         Example(value={"reason": "已履行承诺并完成信用修复公示"})])]) -> EnterpriseView:
+    @post(
+        "/{uscc:str}/credit-repairs",
+        operation_id="repairCredit",
+        summary="Record credit repair (信用修复): the tolerant and commitment routes open again",
+        guards=[requires(Role.ADMIN)],
+        status_code=201,
+        responses=problems(400, 401, 403, 404, 415, 422),
+    )
+    async def repair(
+        self,
+        request: Request[Any, Any, Any],
+        enterprises: NamedDependency[EnterpriseService],
+        uscc: Uscc,
+        data: Annotated[
+            CreditRepair, BodyKwarg(examples=[Example(value={"reason": "已履行承诺并完成信用修复公示"})])
+        ],
+    ) -> EnterpriseView:
         return await enterprises.repair_credit(current_actor(request), uscc, data.reason)

@@ -19,21 +19,34 @@ class LicenceController(Controller):
     path = "/api/v1/licences"
     tags = ["licences"]
 
-    @get("/{number:str}", operation_id="verifyLicence",
-         summary="Verify an e-licence: holder, matter, validity, status and signature (no token needed)",
-         description="`signature` is a compact JWS (ES256) whose payload is the canonical JSON of `content`; "
-         "verify it offline with the key in `/.well-known/jwks.json`.",
-         responses=problems(400, 404))
-    async def verify(self, request: Request[Any, Any, Any], licences: NamedDependency[LicenceService],
-                     number: Number) -> LicenceView:
+    @get(
+        "/{number:str}",
+        operation_id="verifyLicence",
+        summary="Verify an e-licence: holder, matter, validity, status and signature (no token needed)",
+        description="`signature` is a compact JWS (ES256) whose payload is the canonical JSON of `content`; "
+        "verify it offline with the key in `/.well-known/jwks.json`.",
+        responses=problems(400, 404),
+    )
+    async def verify(
+        self, request: Request[Any, Any, Any], licences: NamedDependency[LicenceService], number: Number
+    ) -> LicenceView:
         engine = request.app.state.services.engine
         return await licences.get(number, engine.today())
 
-    @get("/{number:str}/qr.svg", operation_id="licenceQr",
-         summary="QR code (SVG) linking to the licence's public verification",
-         media_type="image/svg+xml",
-         responses={200: ResponseSpec(data_container=str, media_type="image/svg+xml",
-                                      description="the QR code", generate_examples=False),
-                    **problems(400, 404)})
+    @get(
+        "/{number:str}/qr.svg",
+        operation_id="licenceQr",
+        summary="QR code (SVG) linking to the licence's public verification",
+        media_type="image/svg+xml",
+        responses={
+            200: ResponseSpec(
+                data_container=str,
+                media_type="image/svg+xml",
+                description="the QR code",
+                generate_examples=False,
+            ),
+            **problems(400, 404),
+        },
+    )
     async def qr(self, licences: NamedDependency[LicenceService], number: Number) -> Response[bytes]:
         return Response(await licences.qr_svg(number), media_type="image/svg+xml")

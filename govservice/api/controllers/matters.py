@@ -163,8 +163,13 @@ class MatterController(Controller):
         self, catalogue: NamedDependency[CatalogueService], code: MatterCode
     ) -> list[MatterVersion]:
         return [
-            MatterVersion(version=m.version, status=m.guide.status, published_at=m.published_at,
-                          content_hash=m.content_hash, note=m.note)
+            MatterVersion(
+                version=m.version,
+                status=m.guide.status,
+                published_at=m.published_at,
+                content_hash=m.content_hash,
+                note=m.note,
+            )
             for m in await catalogue.history(code)
         ]
 
@@ -217,11 +222,16 @@ class MatterController(Controller):
         catalogue: NamedDependency[CatalogueService],
         code: MatterCode,
         data: Annotated[
-            StatusChangeIn, BodyKwarg(examples=[Example(summary="a qualification becomes a filing",
-                                                        value=_EXAMPLE_STATUS_CHANGE)])
+            StatusChangeIn,
+            BodyKwarg(
+                examples=[Example(summary="a qualification becomes a filing", value=_EXAMPLE_STATUS_CHANGE)]
+            ),
         ],
     ) -> MatterOut:
-        change = StatusChange(effective=data.effective, reason=data.reason, legal_basis=data.legal_basis,
-                              replacement=data.replacement)
+        change = StatusChange(
+            effective=data.effective,
+            reason=data.reason,
+            legal_basis=data.legal_basis,
+            replacement=data.replacement,
+        )
         return matter_out(await catalogue.change_status(code, data.status, change, current_actor(request)))
-

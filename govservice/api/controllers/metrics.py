@@ -11,14 +11,19 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Gauge, generate_lat
 from govservice.api.problems import problems
 from govservice.services.engine import EngineService
 
-PROMETHEUS = PrometheusConfig(app_name="govservice", prefix="govservice", group_path=True,
-                              exclude=["/metrics", "/health", "/docs"])
+PROMETHEUS = PrometheusConfig(
+    app_name="govservice", prefix="govservice", group_path=True, exclude=["/metrics", "/health", "/docs"]
+)
 
 _PENDING = Gauge("govservice_timers_pending", "Deadline timers armed and not yet fired or cancelled")
-_OVERDUE = Gauge("govservice_timers_overdue", "Pending timers past their due time (a worker should have fired them)")
-_CALENDAR_LEFT = Gauge("govservice_calendar_official_days_left",
-                       "Days until the last official working-day calendar year ends; below 60, install next "
-                       "year's calendar file (deadlines beyond it are provisional)")
+_OVERDUE = Gauge(
+    "govservice_timers_overdue", "Pending timers past their due time (a worker should have fired them)"
+)
+_CALENDAR_LEFT = Gauge(
+    "govservice_calendar_official_days_left",
+    "Days until the last official working-day calendar year ends; below 60, install next "
+    "year's calendar file (deadlines beyond it are provisional)",
+)
 _LAG = Gauge("govservice_timers_oldest_overdue_seconds", "How long the oldest overdue timer has waited")
 
 
@@ -26,13 +31,23 @@ class MetricsController(Controller):
     path = "/metrics"
     tags = ["system"]
 
-    @get("/", operation_id="getMetrics", summary="Prometheus metrics: requests, latencies, timer backlog",
-         description="Text exposition format. `govservice_timers_overdue` above zero for long means no worker "
-         "is firing deadlines; `govservice_calendar_official_days_left` below 60 means next year's calendar "
-         "file should be installed.",
-         responses={200: ResponseSpec(data_container=str, media_type=CONTENT_TYPE_LATEST,
-                                      description="Prometheus text format", generate_examples=False),
-                    **problems(400)})
+    @get(
+        "/",
+        operation_id="getMetrics",
+        summary="Prometheus metrics: requests, latencies, timer backlog",
+        description="Text exposition format. `govservice_timers_overdue` above zero for long means no worker "
+        "is firing deadlines; `govservice_calendar_official_days_left` below 60 means next year's calendar "
+        "file should be installed.",
+        responses={
+            200: ResponseSpec(
+                data_container=str,
+                media_type=CONTENT_TYPE_LATEST,
+                description="Prometheus text format",
+                generate_examples=False,
+            ),
+            **problems(400),
+        },
+    )
     async def metrics(self, engine_service: NamedDependency[EngineService]) -> Response[bytes]:
         backlog = await engine_service.timer_backlog()
         _PENDING.set(backlog.pending)

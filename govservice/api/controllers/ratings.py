@@ -43,7 +43,6 @@ class WorkOrderAction(Schema):
     comment: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
 
 
-
 class EvaluationController(Controller):
     path = "/api/v1/applications/{application_id:int}/evaluation"
     tags = ["evaluations"]

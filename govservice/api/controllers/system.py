@@ -59,12 +59,15 @@ class SystemController(Controller):
             revision = await current_revision(engine)
         except Exception as exc:  # any driver error means: not ready
             return problem_response(
-                503, "database_unavailable", f"the database does not answer: {type(exc).__name__}",
+                503,
+                "database_unavailable",
+                f"the database does not answer: {type(exc).__name__}",
                 path=request.url.path,
             )
         if revision != head:
             return problem_response(
-                503, "migrations_pending",
+                503,
+                "migrations_pending",
                 f"the database is at revision {revision or 'none'}, the code expects {head}; "
                 "run `govservice migrate`",
                 path=request.url.path,

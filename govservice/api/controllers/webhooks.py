@@ -26,7 +26,7 @@ SIGNING = (
     "Each delivery is a POST of the event as JSON (`id` `<case>:<seq>`, `type` `<subjectKind>.<action>`, "
     "`caseId`, `subjectKind`, `subjectId`, `fromState`, `toState`, `outcome`, `at`, and `enterpriseUscc` for "
     "applications) with headers `Govservice-Event`, `Govservice-Delivery` (the delivery id) and "
-    "`Govservice-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, \"<t>.\" + body)>`. A 2xx answer "
+    '`Govservice-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`. A 2xx answer '
     "(within 10 s) delivers it; otherwise it is retried after 1 min, doubling up to 6 h, 12 attempts in all, "
     "then marked `failed`. Deliveries may arrive out of order or, rarely, twice: use `id` to de-duplicate."
 )
@@ -60,14 +60,21 @@ class WebhookController(Controller):
         webhooks: NamedDependency[WebhookService],
         data: Annotated[
             WebhookCreate,
-            BodyKwarg(examples=[
-                Example(summary="decisions on applications, and countersigned penalties",
-                        value={"url": "http://permits-bus.gov.example/hooks/govservice",
-                               "events": ["application.approve", "application.deny",
-                                          "violation.countersign"]}),
-                Example(summary="every application event",
-                        value={"url": "https://archive.gov.example/events", "events": ["application.*"]}),
-            ]),
+            BodyKwarg(
+                examples=[
+                    Example(
+                        summary="decisions on applications, and countersigned penalties",
+                        value={
+                            "url": "http://permits-bus.gov.example/hooks/govservice",
+                            "events": ["application.approve", "application.deny", "violation.countersign"],
+                        },
+                    ),
+                    Example(
+                        summary="every application event",
+                        value={"url": "https://archive.gov.example/events", "events": ["application.*"]},
+                    ),
+                ]
+            ),
         ],
     ) -> WebhookCreated:
         return await webhooks.subscribe(current_actor(request), data.url, list(data.events))

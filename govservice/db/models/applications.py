@@ -24,12 +24,25 @@ class ApplicationRow(Base):
         Index(None, "decided_on"),
         Index(None, "accepted_on"),
         Index(None, "created_at"),
-        Index("ix_applications_tolerant", "tolerant_due_on", "unit", "matter_code", "supplemented_on",
-              "concluded_at", postgresql_where=text("tolerant_due_on IS NOT NULL"),
-              sqlite_where=text("tolerant_due_on IS NOT NULL")),
-        Index("ix_applications_post_check_open", "decided_on", "unit", "matter_code", "post_check_due_on",
-              postgresql_where=text("post_check_due_on IS NOT NULL AND post_checked_on IS NULL"),
-              sqlite_where=text("post_check_due_on IS NOT NULL AND post_checked_on IS NULL")),
+        Index(
+            "ix_applications_tolerant",
+            "tolerant_due_on",
+            "unit",
+            "matter_code",
+            "supplemented_on",
+            "concluded_at",
+            postgresql_where=text("tolerant_due_on IS NOT NULL"),
+            sqlite_where=text("tolerant_due_on IS NOT NULL"),
+        ),
+        Index(
+            "ix_applications_post_check_open",
+            "decided_on",
+            "unit",
+            "matter_code",
+            "post_check_due_on",
+            postgresql_where=text("post_check_due_on IS NOT NULL AND post_checked_on IS NULL"),
+            sqlite_where=text("post_check_due_on IS NOT NULL AND post_checked_on IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -111,7 +111,11 @@ class InspectionPlanRow(Base):
     scope: Mapped[str] = mapped_column(String(2000))
     unit: Mapped[str | None] = mapped_column(String(64), nullable=True)
     status: Mapped[str] = mapped_column(String(16))  # planned | merged | cancelled | done
-    merged_into: Mapped[int | None] = mapped_column(ForeignKey("inspection_plans.id"), type_=BigId, nullable=True)
-    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"), type_=BigId, nullable=True)
+    merged_into: Mapped[int | None] = mapped_column(
+        ForeignKey("inspection_plans.id"), type_=BigId, nullable=True
+    )
+    inspection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inspections.id"), type_=BigId, nullable=True
+    )
     planned_by: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -72,9 +72,13 @@ class WorkflowCaseRow(Base):
         Index(None, "subject_kind", "subject_ref"),
         # The outcomes of bad-review work orders, read without touching the cases' pages (the board,
         # the assessment). Partial: application cases are not in it; their outcome changes once.
-        Index("ix_workflow_cases_work_order_outcome", "id", "outcome",
-              postgresql_where=text("subject_kind = 'work_order'"),
-              sqlite_where=text("subject_kind = 'work_order'")),
+        Index(
+            "ix_workflow_cases_work_order_outcome",
+            "id",
+            "outcome",
+            postgresql_where=text("subject_kind = 'work_order'"),
+            sqlite_where=text("subject_kind = 'work_order'"),
+        ),
         {"postgresql_with": {"fillfactor": 80}},  # room in each page for those in-place updates
     )
 

@@ -223,12 +223,20 @@ async def rectification_order(run: EffectRun) -> None:
     await records.record_post_check(run, app)  # the order is served with the failed post-check
     deadline = run.calendar.add_working_days(run.today, int(run.params["working_days"]))
     recheck = run.calendar.add_working_days(deadline, int(run.params["recheck_within"]))
-    records.add_notice(run, app, "rectification_order", {
-        "findings": _payload(run).get("comment"), "correctBy": deadline.isoformat(),
-        "recheckDueOn": recheck.isoformat(),
-        "consequence": "复查仍不符合承诺的，撤销许可并依法立案查处 / if the re-check fails, the permit is revoked "
-                       "and a penalty case opens",
-        "legalBasis": "《中华人民共和国消防法》第五十八条"}, due_on=deadline)
+    records.add_notice(
+        run,
+        app,
+        "rectification_order",
+        {
+            "findings": _payload(run).get("comment"),
+            "correctBy": deadline.isoformat(),
+            "recheckDueOn": recheck.isoformat(),
+            "consequence": "复查仍不符合承诺的，撤销许可并依法立案查处 / "
+            "if the re-check fails, the permit is revoked and a penalty case opens",
+            "legalBasis": "《中华人民共和国消防法》第五十八条",
+        },
+        due_on=deadline,
+    )
 
 
 @effect_handler("close_supplement_window")
@@ -295,9 +303,18 @@ async def conclude(run: EffectRun) -> None:
     app.materials_count = len(await records.present_materials(run.session, app.id))
     app.visit_tag = "zero_visit" if app.visits == 0 else "one_visit" if app.visits == 1 else "multi_visit"
     app.promise_broken = app.visits > guide.max_visits
-    await counts.add(run.session, counts.CONCLUDED, run.today, app, n=1, online=app.channel == "online",
-                     zero_visit=app.visits == 0, at_most_one_visit=app.visits <= 1, visits=app.visits,
-                     materials=app.materials_count)
+    await counts.add(
+        run.session,
+        counts.CONCLUDED,
+        run.today,
+        app,
+        n=1,
+        online=app.channel == "online",
+        zero_visit=app.visits == 0,
+        at_most_one_visit=app.visits <= 1,
+        visits=app.visits,
+        materials=app.materials_count,
+    )
 
 
 @effect_handler("notify_refusal")

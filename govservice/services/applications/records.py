@@ -116,10 +116,19 @@ async def record_decision(run: EffectRun, app: ApplicationRow) -> None:
     days, limit = run.case.clock.elapsed(run.calendar, run.today), run.case.clock.limit
     app.decided_on, app.decision_working_days, app.decision_limit = run.today, days, limit
     app.post_check_due_on = next((t.due_on for t in run.move.arm if t.state in POST_CHECK_STATES), None)
-    await counts.add(run.session, counts.DECIDED, run.today, app, working_days=days, n=1,
-                     on_time_promised=days <= app.promised_limit, on_time_statutory=days <= limit,
-                     promised_days=app.promised_limit, statutory_days=app.statutory_limit,
-                     same_day=run.today == app.accepted_on)
+    await counts.add(
+        run.session,
+        counts.DECIDED,
+        run.today,
+        app,
+        working_days=days,
+        n=1,
+        on_time_promised=days <= app.promised_limit,
+        on_time_statutory=days <= limit,
+        promised_days=app.promised_limit,
+        statutory_days=app.statutory_limit,
+        same_day=run.today == app.accepted_on,
+    )
 
 
 async def record_post_check(run: EffectRun, app: ApplicationRow) -> None:
@@ -129,8 +138,15 @@ async def record_post_check(run: EffectRun, app: ApplicationRow) -> None:
     app.post_checked_on = run.today
     due = app.post_check_due_on
     days = counts.NO_DAYS if app.decision_working_days is None else app.decision_working_days
-    await counts.add(run.session, counts.DECIDED, app.decided_on, app, working_days=days, post_checked=1,
-                     post_checked_on_time=due is not None and run.today <= due)
+    await counts.add(
+        run.session,
+        counts.DECIDED,
+        app.decided_on,
+        app,
+        working_days=days,
+        post_checked=1,
+        post_checked_on_time=due is not None and run.today <= due,
+    )
 
 
 def calendar_of(run: EffectRun) -> WorkingCalendar:

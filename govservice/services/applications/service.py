@@ -19,12 +19,12 @@ from govservice.db.models import (
     VisitRow,
     WorkflowCaseRow,
 )
+from govservice.db.upsert import insert_if_absent
 from govservice.domain.actor import Actor, Role
 from govservice.domain.catalogue import Route
 from govservice.domain.enterprise import CreditStatus, is_creditworthy
 from govservice.domain.materials import find_material, required_uploads
 from govservice.domain.uscc import uscc_problem
-from govservice.db.upsert import insert_if_absent
 from govservice.errors import BadRequest, Forbidden, NotFound, RuleViolation
 from govservice.services.applications import plugins as _plugins  # noqa: F401  (registers names)
 from govservice.services.applications import records
@@ -55,7 +55,11 @@ UPLOAD_STATES = frozenset({"draft", "correcting"})
 
 class ApplicationService:
     def __init__(
-        self, ctx: ServiceContext, engine: EngineService, catalogue: CatalogueService, files: FileStore,
+        self,
+        ctx: ServiceContext,
+        engine: EngineService,
+        catalogue: CatalogueService,
+        files: FileStore,
         audit: AuditLog | None = None,
     ) -> None:
         self._ctx = ctx
@@ -64,13 +68,28 @@ class ApplicationService:
         self._files = files
         self._audit = audit
 
-    def _audited(self, session: AsyncSession, actor: Actor, kind: Kind, action: str,
-                 app: ApplicationRow | ApplicationView, detail: dict[str, Any] | None = None) -> None:
+    def _audited(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        kind: Kind,
+        action: str,
+        app: ApplicationRow | ApplicationView,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
         """One audit entry per state change, decision and read of the enterprise's records, in the use
         case's own transaction: it commits with what it records, or not at all."""
         if self._audit is not None:
-            self._audit.add(session, actor, kind, action, f"application:{app.id}",
-                            enterprise=app.enterprise_uscc, unit=app.unit, detail=detail)
+            self._audit.add(
+                session,
+                actor,
+                kind,
+                action,
+                f"application:{app.id}",
+                enterprise=app.enterprise_uscc,
+                unit=app.unit,
+                detail=detail,
+            )
 
     # -- access ------------------------------------------------------------------------------
 
@@ -123,20 +142,36 @@ class ApplicationService:
                     code="credit_barred",
                 )
             case = await self._engine.start_case(
-                process_id, session=session, subject_kind="application", actor=actor,
-                limit=guide.statutory_limit, payload={"comment": comment} if comment else None,
+                process_id,
+                session=session,
+                subject_kind="application",
+                actor=actor,
+                limit=guide.statutory_limit,
+                payload={"comment": comment} if comment else None,
             )
             row = ApplicationRow(
-                case_id=case.id, enterprise_uscc=uscc, enterprise_name=enterprise_name,
-                applicant_sub=actor.sub, matter_code=guide.code, matter_version=matter.version,
-                route=route.value, channel=channel, unit=guide.unit, priority=False,
-                statutory_limit=guide.statutory_limit, promised_limit=guide.promised_limit,
-                commitment_signed=commitment_signed, visits=0, created_at=self._ctx.clock.now(),
+                case_id=case.id,
+                enterprise_uscc=uscc,
+                enterprise_name=enterprise_name,
+                applicant_sub=actor.sub,
+                matter_code=guide.code,
+                matter_version=matter.version,
+                route=route.value,
+                channel=channel,
+                unit=guide.unit,
+                priority=False,
+                statutory_limit=guide.statutory_limit,
+                promised_limit=guide.promised_limit,
+                commitment_signed=commitment_signed,
+                visits=0,
+                created_at=self._ctx.clock.now(),
             )
             session.add(row)
             await session.flush()
             if file:
-                return await self._act(session, actor, row, "file", payload={"comment": comment} if comment else {})
+                return await self._act(
+                    session, actor, row, "file", payload={"comment": comment} if comment else {}
+                )
             (view,) = await self._views(session, [row])
             self._audited(session, actor, Kind.CHANGE, "create", view)
         return view
@@ -175,11 +210,17 @@ class ApplicationService:
     async def _enterprise(self, session: AsyncSession, uscc: str, name: str) -> str:
         """The enterprise's credit status, registering it on its first application: an upsert, so
         many first applications at once all succeed."""
-        await insert_if_absent(session, EnterpriseRow, ["uscc"], uscc=uscc, name=name,
-                               credit_status=CreditStatus.GOOD.value, created_at=self._ctx.clock.now())
+        await insert_if_absent(
+            session,
+            EnterpriseRow,
+            ["uscc"],
+            uscc=uscc,
+            name=name,
+            credit_status=CreditStatus.GOOD.value,
+            created_at=self._ctx.clock.now(),
+        )
         credit = await session.scalar(select(EnterpriseRow.credit_status).where(EnterpriseRow.uscc == uscc))
         return str(credit)
-
 
     # -- materials --------------------------------------------------------------------------------
 
@@ -201,12 +242,23 @@ class ApplicationService:
             if case.state not in UPLOAD_STATES and case.outcome is None:  # only supplements may come now
                 present = await records.present_materials(session, app.id)
                 outstanding = await _plugins._outstanding(session, app, present)
-            return await self._store_upload(session, actor, app, case, guide, outstanding,
-                                            material_code, filename, content_type, content)
+            return await self._store_upload(
+                session, actor, app, case, guide, outstanding, material_code, filename, content_type, content
+            )
 
-    async def _store_upload(self, session: AsyncSession, actor: Actor, app: ApplicationRow, case: CaseView,
-                            guide: Any, outstanding: tuple[str, ...], material_code: str,
-                            filename: str, content_type: str, content: bytes) -> MaterialView:
+    async def _store_upload(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        app: ApplicationRow,
+        case: CaseView,
+        guide: Any,
+        outstanding: tuple[str, ...],
+        material_code: str,
+        filename: str,
+        content_type: str,
+        content: bytes,
+    ) -> MaterialView:
         if not (actor.has(Role.APPLICANT) and actor.ent == app.enterprise_uscc) and not actor.has(Role.CLERK):
             raise Forbidden(
                 "materials are uploaded by the applicant (or a clerk at the window)", code="role_required"
@@ -254,8 +306,9 @@ class ApplicationService:
         )
         session.add(row)
         await session.flush()
-        self._audited(session, actor, Kind.CHANGE, "upload_material", app,
-                      {"material": material_code, "sha256": digest})
+        self._audited(
+            session, actor, Kind.CHANGE, "upload_material", app, {"material": material_code, "sha256": digest}
+        )
         return _material_view(row)
 
     async def materials(self, actor: Actor, application_id: int) -> list[MaterialView]:
@@ -290,13 +343,25 @@ class ApplicationService:
             app = await self._load(session, application_id, actor)
             return await self._act(session, actor, app, action, payload, expected_version)
 
-    async def _act(self, session: AsyncSession, actor: Actor, app: ApplicationRow, action: str,
-                   payload: Mapping[str, Any], expected_version: int | None = None) -> ApplicationView:
+    async def _act(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        app: ApplicationRow,
+        action: str,
+        payload: Mapping[str, Any],
+        expected_version: int | None = None,
+    ) -> ApplicationView:
         """Fire ``action`` on the application's case, its effects, view and audit entry on ``session``."""
         if actor.has(Role.APPLICANT) and not actor.is_staff and actor.ent != app.enterprise_uscc:
             raise Forbidden("this is another enterprise's application", code="other_enterprise")
         fired = await self._engine.fire(
-            app.case_id, action, actor, session=session, expected_version=expected_version, payload=dict(payload)
+            app.case_id,
+            action,
+            actor,
+            session=session,
+            expected_version=expected_version,
+            payload=dict(payload),
         )
         # The effects changed ``app`` itself (the same object: application_for_case finds it loaded).
         (view,) = await self._views(session, [app], {fired.case.id: fired.case})
@@ -342,8 +407,9 @@ class ApplicationService:
             self._audited(session, actor, Kind.READ, "get_application", view)
         return view
 
-    async def _views(self, session: AsyncSession, apps: list[ApplicationRow],
-                     known: Mapping[int, CaseView] | None = None) -> list[ApplicationView]:
+    async def _views(
+        self, session: AsyncSession, apps: list[ApplicationRow], known: Mapping[int, CaseView] | None = None
+    ) -> list[ApplicationView]:
         """The views of ``apps`` (already checked as visible) with a fixed number of statements;
         ``known``: cases this unit of work already has (a step's result), by id."""
         if not apps:
@@ -352,10 +418,12 @@ class ApplicationService:
         present: dict[int, set[str]] = {app_id: set() for app_id in ids}
         licences: dict[int, str] = {}
         materials_and_licences = union_all(  # one round trip for both
-            select(MaterialRow.application_id, MaterialRow.material_code, literal(False).label("licence")).where(
-                MaterialRow.application_id.in_(ids), MaterialRow.current.is_(True)),
+            select(
+                MaterialRow.application_id, MaterialRow.material_code, literal(False).label("licence")
+            ).where(MaterialRow.application_id.in_(ids), MaterialRow.current.is_(True)),
             select(LicenceRow.application_id, LicenceRow.number, literal(True)).where(
-                LicenceRow.application_id.in_(ids)),
+                LicenceRow.application_id.in_(ids)
+            ),
         )
         for app_id, code, is_licence in await session.execute(materials_and_licences):
             if is_licence:
@@ -370,19 +438,28 @@ class ApplicationService:
             case = cases[app.case_id]
             clock = self._engine.clock_view(case)
             promised_due = self._promised_due(case, app)
-            mark = calendar_mark(self._engine.calendar_for_view(case), clock.started_on, clock.due_on,
-                                 promised_due, app.supplement_due_on)
-            views.append(application_view(
-                app,
-                case,
-                clock,
-                await records.guide(session, app),  # published versions are cached
-                present[app.id],
-                await _plugins._outstanding(session, app, present[app.id]),  # a statement only while 容缺 runs
-                licences.get(app.id),
-                promised_due=promised_due,
-                mark=mark,
-            ))
+            mark = calendar_mark(
+                self._engine.calendar_for_view(case),
+                clock.started_on,
+                clock.due_on,
+                promised_due,
+                app.supplement_due_on,
+            )
+            views.append(
+                application_view(
+                    app,
+                    case,
+                    clock,
+                    await records.guide(session, app),  # published versions are cached
+                    present[app.id],
+                    await _plugins._outstanding(
+                        session, app, present[app.id]
+                    ),  # a statement only while 容缺 runs
+                    licences.get(app.id),
+                    promised_due=promised_due,
+                    mark=mark,
+                )
+            )
         return views
 
     def _promised_due(self, case: CaseView, app: ApplicationRow) -> date | None:
@@ -475,13 +552,20 @@ class ApplicationService:
                     by=e.actor_sub if staff_view else None,
                     comment=(e.payload or {}).get("comment"),
                     deadline_changes=msgspec.convert(e.payload["changes"], list[DeadlineChange])
-                    if e.payload and "changes" in e.payload else None,
+                    if e.payload and "changes" in e.payload
+                    else None,
                 )
                 for e in events
             ],
             notices=[
-                NoticeView(id=n.id, kind=n.kind, body=n.body, due_on=n.due_on, issued_at=n.issued_at,
-                           **calendar_mark(self._engine.calendar, n.due_on))
+                NoticeView(
+                    id=n.id,
+                    kind=n.kind,
+                    body=n.body,
+                    due_on=n.due_on,
+                    issued_at=n.issued_at,
+                    **calendar_mark(self._engine.calendar, n.due_on),
+                )
                 for n in notices
             ],
             visits=[

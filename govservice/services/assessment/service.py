@@ -233,7 +233,12 @@ class AssessmentService:
         return media_type, write(self._ctx.sessions, period, filters.scope, self._pseudonyms(actor))
 
     def _audited(
-        self, session: AsyncSession, actor: Actor, action: str, period: Period, filters: Filters,
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        action: str,
+        period: Period,
+        filters: Filters,
         count: int | None,
     ) -> None:
         if self._audit is not None:

@@ -195,12 +195,26 @@ class AuditLog:
         steps = (
             await session.execute(
                 select(
-                    EVENTS.case_id, EVENTS.seq, EVENTS.action, EVENTS.from_state, EVENTS.to_state, EVENTS.at,
-                    EVENTS.actor_sub, CASES.subject_kind,
-                    APPS.id, APPS.enterprise_uscc, APPS.unit,
-                    ORDERS.id, ORDERS.unit, RATINGS.enterprise_uscc,
-                    VIOLATIONS.id, VIOLATIONS.uscc, VIOLATIONS.department_unit,
-                    REQUESTS.id, REQUESTS.uscc, REQUESTS.unit,
+                    EVENTS.case_id,
+                    EVENTS.seq,
+                    EVENTS.action,
+                    EVENTS.from_state,
+                    EVENTS.to_state,
+                    EVENTS.at,
+                    EVENTS.actor_sub,
+                    CASES.subject_kind,
+                    APPS.id,
+                    APPS.enterprise_uscc,
+                    APPS.unit,
+                    ORDERS.id,
+                    ORDERS.unit,
+                    RATINGS.enterprise_uscc,
+                    VIOLATIONS.id,
+                    VIOLATIONS.uscc,
+                    VIOLATIONS.department_unit,
+                    REQUESTS.id,
+                    REQUESTS.uscc,
+                    REQUESTS.unit,
                 )
                 .join(CASES, CASES.id == EVENTS.case_id)
                 .outerjoin(APPS, APPS.case_id == EVENTS.case_id)
@@ -218,16 +232,37 @@ class AuditLog:
             return 0
         # In the steps' order, so two workers inserting overlapping sets wait on each other's
         # rows in the same order (no deadlock) and the later one skips what the first recorded.
-        insert = (pg_insert if self._ctx.engine.dialect.name == "postgresql" else sqlite_insert)(AuditEntryRow)
+        insert = (pg_insert if self._ctx.engine.dialect.name == "postgresql" else sqlite_insert)(
+            AuditEntryRow
+        )
         recorded = await session.scalars(
             insert.on_conflict_do_nothing(index_elements=["source"]).returning(AuditEntryRow.id), entries
         )
         return len(recorded.all())
 
     def _step_entry(self, step: Any) -> dict[str, Any]:
-        (case_id, seq, action, from_state, to_state, at, system, kind, app_id, app_ent, app_unit, order_id,
-         order_unit, order_ent, violation_id, violation_ent, violation_unit, request_id, request_ent,
-         request_unit) = step
+        (
+            case_id,
+            seq,
+            action,
+            from_state,
+            to_state,
+            at,
+            system,
+            kind,
+            app_id,
+            app_ent,
+            app_unit,
+            order_id,
+            order_unit,
+            order_ent,
+            violation_id,
+            violation_ent,
+            violation_unit,
+            request_id,
+            request_ent,
+            request_unit,
+        ) = step
         if app_id is not None:
             subject, enterprise, unit = f"application:{app_id}", app_ent, app_unit
         elif order_id is not None:
@@ -239,8 +274,16 @@ class AuditLog:
         else:
             subject, enterprise, unit = f"{kind}_case:{case_id}", None, None
         return self._values(
-            None, Kind.CHANGE, action, subject, enterprise=enterprise, unit=unit,
-            detail={"from": from_state, "to": to_state}, source=f"event:{case_id}:{seq}", at=at, system=system,
+            None,
+            Kind.CHANGE,
+            action,
+            subject,
+            enterprise=enterprise,
+            unit=unit,
+            detail={"from": from_state, "to": to_state},
+            source=f"event:{case_id}:{seq}",
+            at=at,
+            system=system,
         )
 
     # -- verifying -------------------------------------------------------------------------------

@@ -34,9 +34,17 @@ class EvidenceView(msgspec.Struct, kw_only=True, rename="camel"):
 
 
 def _view(row: EvidenceRow) -> EvidenceView:
-    return EvidenceView(id=row.id, inspection_id=row.inspection_id, sha256=row.sha256, filename=row.filename,
-                        file_format=row.file_format, size=row.size, note=row.note, uploaded_at=row.uploaded_at,
-                        uploaded_by=row.uploaded_by)
+    return EvidenceView(
+        id=row.id,
+        inspection_id=row.inspection_id,
+        sha256=row.sha256,
+        filename=row.filename,
+        file_format=row.file_format,
+        size=row.size,
+        note=row.note,
+        uploaded_at=row.uploaded_at,
+        uploaded_by=row.uploaded_by,
+    )
 
 
 class EvidenceService:
@@ -50,28 +58,38 @@ class EvidenceService:
             raise NotFound(f"inspection {inspection_id} does not exist", code="inspection_not_found")
         return row
 
-    async def add(self, actor: Actor, inspection_id: int, *, filename: str, content: bytes,
-                  note: str | None) -> EvidenceView:
+    async def add(
+        self, actor: Actor, inspection_id: int, *, filename: str, content: bytes, note: str | None
+    ) -> EvidenceView:
         """One unit of work: the inspection and its officers checked, the file stored (content-addressed:
         a rollback leaves a harmless orphan), its row written."""
         async with self._ctx.transaction() as session:
             inspection = await self._inspection(session, inspection_id)
             if not actor.has(Role.INSPECTOR) or actor.sub not in (inspection.officer_a, inspection.officer_b):
-                raise Forbidden("evidence is added by the inspection's own officers",
-                                code="not_an_inspecting_officer")
+                raise Forbidden(
+                    "evidence is added by the inspection's own officers", code="not_an_inspecting_officer"
+                )
             if not content:
                 raise RuleViolation("the file is empty", code="empty_file")
             if len(content) > MAX_BYTES:
                 raise RuleViolation(f"evidence files are at most {MAX_BYTES} bytes", code="file_too_large")
             detected = detect_format(content)
             if detected not in ALLOWED:
-                raise RuleViolation("evidence must be a JPG or PNG photo or a PDF document",
-                                    code="file_type_not_allowed")
+                raise RuleViolation(
+                    "evidence must be a JPG or PNG photo or a PDF document", code="file_type_not_allowed"
+                )
             assert self._ctx.files is not None
             digest = await self._ctx.files.put(content)
-            row = EvidenceRow(inspection_id=inspection.id, sha256=digest, filename=filename[:255],
-                              file_format=detected.value, size=len(content), note=note,
-                              uploaded_at=self._ctx.clock.now(), uploaded_by=actor.sub)
+            row = EvidenceRow(
+                inspection_id=inspection.id,
+                sha256=digest,
+                filename=filename[:255],
+                file_format=detected.value,
+                size=len(content),
+                note=note,
+                uploaded_at=self._ctx.clock.now(),
+                uploaded_by=actor.sub,
+            )
             session.add(row)
             await session.flush()
             return _view(row)
@@ -80,13 +98,16 @@ class EvidenceService:
         async with self._ctx.sessions() as session:
             await self._inspection(session, inspection_id)
             rows = await session.scalars(
-                select(EvidenceRow).where(EvidenceRow.inspection_id == inspection_id).order_by(EvidenceRow.id))
+                select(EvidenceRow).where(EvidenceRow.inspection_id == inspection_id).order_by(EvidenceRow.id)
+            )
             return [_view(r) for r in rows]
 
     async def content(self, inspection_id: int, evidence_id: int) -> tuple[bytes, str]:
         async with self._ctx.sessions() as session:
             row = await session.get(EvidenceRow, evidence_id)
         if row is None or row.inspection_id != inspection_id:
-            raise NotFound(f"inspection {inspection_id} has no evidence {evidence_id}", code="evidence_not_found")
+            raise NotFound(
+                f"inspection {inspection_id} has no evidence {evidence_id}", code="evidence_not_found"
+            )
         assert self._ctx.files is not None
         return await self._ctx.files.get(row.sha256), MEDIA_TYPES[FileFormat(row.file_format)]

@@ -251,8 +251,9 @@ async def open_violation_case(run: EffectRun) -> None:
     )
     run.session.add(finding)
     await run.session.flush()
-    case = await _ENGINES[id(run.ctx)].start_case("violation", subject_kind="violation", actor=run.actor,
-                                                  session=run.session)
+    case = await _ENGINES[id(run.ctx)].start_case(
+        "violation", subject_kind="violation", actor=run.actor, session=run.session
+    )
     run.session.add(
         ViolationRow(
             case_id=case.id,

@@ -69,8 +69,13 @@ _VIOLATION_CURSOR, _INSPECTION_CURSOR = "vc", "in"
 class EnforcementCases:
     """Inspections, and the violation case each finding opens on the ``violation`` process."""
 
-    def __init__(self, ctx: ServiceContext, engine: EngineService, rules: EnforcementService,
-                 audit: AuditLog | None = None) -> None:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        engine: EngineService,
+        rules: EnforcementService,
+        audit: AuditLog | None = None,
+    ) -> None:
         self._ctx = ctx
         self._audit = audit
         self._engine = engine
@@ -110,8 +115,9 @@ class EnforcementCases:
         async with self._ctx.transaction() as session:
             purpose, reason = await self._restrained(session, data)
             cases = [
-                await self._engine.start_case("violation", subject_kind="violation", actor=actor,
-                                              session=session)
+                await self._engine.start_case(
+                    "violation", subject_kind="violation", actor=actor, session=session
+                )
                 for _ in data.findings
             ]
             inspection = InspectionRow(
@@ -172,9 +178,16 @@ class EnforcementCases:
             await session.flush()
             view = await self._inspection(session, inspection.id)
             if self._audit is not None:
-                self._audit.add(session, actor, Kind.CHANGE, "record_inspection", f"inspection:{view.id}",
-                                enterprise=view.uscc, unit=view.department_unit,
-                                detail={"purpose": view.purpose, "findings": len(view.findings)})
+                self._audit.add(
+                    session,
+                    actor,
+                    Kind.CHANGE,
+                    "record_inspection",
+                    f"inspection:{view.id}",
+                    enterprise=view.uscc,
+                    unit=view.department_unit,
+                    detail={"purpose": view.purpose, "findings": len(view.findings)},
+                )
         return view
 
     async def _restrained(self, session: AsyncSession, data: InspectionIn) -> tuple[Purpose, str | None]:
@@ -184,12 +197,22 @@ class EnforcementCases:
         if data.plan_id is not None:
             plan = plan_view(await self._plans.load(session, data.plan_id, lock=True))
             if plan.uscc != data.uscc or plan.status != "planned":
-                raise RuleViolation("the plan is not an open plan for this enterprise", code="plan_not_open",
-                                    errors=[{"field": "planId", "message": "not open for this enterprise"}])
+                raise RuleViolation(
+                    "the plan is not an open plan for this enterprise",
+                    code="plan_not_open",
+                    errors=[{"field": "planId", "message": "not open for this enterprise"}],
+                )
             if purpose is Purpose.ROUTINE and reason is None:
                 purpose, reason = plan.purpose, plan.reason
-        await check_cap(session, self._ctx.package, data.uscc, data.inspected_on, purpose, reason,
-                        exclude_plan=data.plan_id)
+        await check_cap(
+            session,
+            self._ctx.package,
+            data.uscc,
+            data.inspected_on,
+            purpose,
+            reason,
+            exclude_plan=data.plan_id,
+        )
         return purpose, reason
 
     @staticmethod
@@ -242,8 +265,9 @@ class EnforcementCases:
         """Audited (the read is on the enterprise's data-access list): its entry commits with it."""
         async with self._ctx.transaction() as session:
             view = await self._inspection(session, inspection_id)
-            self._read(session, actor, "get_inspection", f"inspection:{view.id}", view.uscc,
-                       view.department_unit)
+            self._read(
+                session, actor, "get_inspection", f"inspection:{view.id}", view.uscc, view.department_unit
+            )
         return view
 
     async def inspections(
@@ -270,8 +294,9 @@ class EnforcementCases:
             ids = list(await session.scalars(query.limit(limit + 1)))
             views = [await self._inspection(session, i) for i in ids[:limit]]
             for v in views:
-                self._read(session, actor, "list_inspections", f"inspection:{v.id}", v.uscc,
-                           v.department_unit)
+                self._read(
+                    session, actor, "list_inspections", f"inspection:{v.id}", v.uscc, v.department_unit
+                )
         return views, encode_id_cursor(_INSPECTION_CURSOR, ids[limit - 1]) if len(ids) > limit else None
 
     # -- violation cases -------------------------------------------------------------------------
@@ -283,8 +308,9 @@ class EnforcementCases:
             raise NotFound(f"violation case {violation_id} does not exist", code="violation_not_found")
         return row
 
-    def _read(self, session: AsyncSession, actor: Actor, action: str, subject: str, uscc: str,
-              unit: str | None) -> None:
+    def _read(
+        self, session: AsyncSession, actor: Actor, action: str, subject: str, uscc: str, unit: str | None
+    ) -> None:
         """A read of an enterprise's enforcement records, for its data-access list (in ``session``)."""
         if self._audit is not None:
             self._audit.add(session, actor, Kind.READ, action, subject, enterprise=uscc, unit=unit)
@@ -301,8 +327,11 @@ class EnforcementCases:
         self, actor: Actor, *, uscc: str | None, state: str | None, limit: int, cursor: str | None
     ) -> tuple[list[ViolationView], str | None]:
         """Newest first; the state filter is the case's state. Each one listed is audited as a read."""
-        query = (select(ViolationRow).join(WorkflowCaseRow, WorkflowCaseRow.id == ViolationRow.case_id)
-                 .order_by(ViolationRow.id.desc()))
+        query = (
+            select(ViolationRow)
+            .join(WorkflowCaseRow, WorkflowCaseRow.id == ViolationRow.case_id)
+            .order_by(ViolationRow.id.desc())
+        )
         if not actor.is_staff:
             query = query.where(ViolationRow.uscc == (actor.ent or ""))
         if uscc:
@@ -353,7 +382,11 @@ class EnforcementCases:
                         code="inspecting_officer_cannot_countersign",
                     )
             fired = await self._engine.fire(
-                row.case_id, action, actor, session=session, expected_version=expected_version,
+                row.case_id,
+                action,
+                actor,
+                session=session,
+                expected_version=expected_version,
                 payload=payload,
             )
             if fired.case.state == "evaluated":
@@ -371,9 +404,15 @@ class EnforcementCases:
                     fired = await self._engine.fire(row.case_id, proposal, actor, session=session, payload={})
             view = _violation_view(row, fired.case)  # ``row`` carries the effects' changes (one identity map)
             if self._audit is not None:
-                self._audit.add(session, actor, Kind.DECISION if action == "countersign" else Kind.CHANGE,
-                                action, f"violation:{view.id}", enterprise=view.uscc,
-                                unit=row.department_unit)
+                self._audit.add(
+                    session,
+                    actor,
+                    Kind.DECISION if action == "countersign" else Kind.CHANGE,
+                    action,
+                    f"violation:{view.id}",
+                    enterprise=view.uscc,
+                    unit=row.department_unit,
+                )
         return view
 
     async def statistics(

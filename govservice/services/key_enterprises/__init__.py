@@ -22,4 +22,10 @@ def load_service_package(workflows_dir: Path) -> ServicePackage:
         raise ConfigError(f"service package: {exc}") from exc
 
 
-__all__ = ["CareService", "InspectionPlans", "KeyEnterpriseRegistry", "RequestService", "load_service_package"]
+__all__ = [
+    "CareService",
+    "InspectionPlans",
+    "KeyEnterpriseRegistry",
+    "RequestService",
+    "load_service_package",
+]

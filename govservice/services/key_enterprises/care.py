@@ -72,18 +72,38 @@ class ServiceRecordView(msgspec.Struct, kw_only=True, rename="camel"):
 
 
 def _checkup_view(row: CheckupRow) -> CheckupView:
-    report = (ReportView(filename=row.report_filename or "report.pdf", sha256=row.report_sha256,
-                         size=row.report_size or 0) if row.report_sha256 else None)
+    report = (
+        ReportView(
+            filename=row.report_filename or "report.pdf", sha256=row.report_sha256, size=row.report_size or 0
+        )
+        if row.report_sha256
+        else None
+    )
     status = "completed" if row.completed_on else ("report_filed" if report else "scheduled")
-    return CheckupView(id=row.id, uscc=row.uscc, year=row.year, scheduled_on=row.scheduled_on, status=status,
-                       completed_on=row.completed_on,
-                       findings=msgspec.convert(row.findings or [], list[Finding]), report=report)
+    return CheckupView(
+        id=row.id,
+        uscc=row.uscc,
+        year=row.year,
+        scheduled_on=row.scheduled_on,
+        status=status,
+        completed_on=row.completed_on,
+        findings=msgspec.convert(row.findings or [], list[Finding]),
+        report=report,
+    )
 
 
 def _record_view(row: ServiceRecordRow) -> ServiceRecordView:
-    return ServiceRecordView(id=row.id, uscc=row.uscc, kind=RecordKind(row.kind), title=row.title,
-                             held_on=row.held_on, summary=row.summary, attendees=row.attendees,
-                             recorded_by=row.recorded_by, recorded_at=row.recorded_at)
+    return ServiceRecordView(
+        id=row.id,
+        uscc=row.uscc,
+        kind=RecordKind(row.kind),
+        title=row.title,
+        held_on=row.held_on,
+        summary=row.summary,
+        attendees=row.attendees,
+        recorded_by=row.recorded_by,
+        recorded_at=row.recorded_at,
+    )
 
 
 class CareService:
@@ -95,8 +115,11 @@ class CareService:
     async def _served(self, session: AsyncSession, actor: Actor, uscc: str) -> KeyEnterpriseRow:
         row = await self._registry.entry_for(session, actor, uscc)
         if not self._registry.serves(actor, row):
-            raise Forbidden("the package's services are recorded by the enterprise's adviser, a supervisor of "
-                            "the adviser's unit or an admin", code="not_your_enterprise")
+            raise Forbidden(
+                "the package's services are recorded by the enterprise's adviser, a supervisor of "
+                "the adviser's unit or an admin",
+                code="not_your_enterprise",
+            )
         return row
 
     def _read(self, session: AsyncSession, actor: Actor, uscc: str, what: str) -> None:
@@ -105,24 +128,43 @@ class CareService:
 
     # -- check-ups ------------------------------------------------------------------------------
 
-    async def schedule_checkup(self, actor: Actor, uscc: str, *, year: int, scheduled_on: date) -> CheckupView:
+    async def schedule_checkup(
+        self, actor: Actor, uscc: str, *, year: int, scheduled_on: date
+    ) -> CheckupView:
         if scheduled_on.year != year:
-            raise RuleViolation(f"the {year} check-up is scheduled within {year}", code="invalid_period",
-                                errors=[{"field": "scheduledOn", "message": f"not in {year}"}])
+            raise RuleViolation(
+                f"the {year} check-up is scheduled within {year}",
+                code="invalid_period",
+                errors=[{"field": "scheduledOn", "message": f"not in {year}"}],
+            )
         async with self._ctx.transaction() as session:
             await self._served(session, actor, uscc)
             existing = await session.scalar(
-                select(CheckupRow.id).where(CheckupRow.uscc == uscc, CheckupRow.year == year))
+                select(CheckupRow.id).where(CheckupRow.uscc == uscc, CheckupRow.year == year)
+            )
             if existing is not None:
-                raise Conflict(f"the {year} check-up of {uscc} is already scheduled (one a year)",
-                               code="checkup_exists")
-            row = CheckupRow(uscc=uscc, year=year, scheduled_on=scheduled_on, scheduled_by=actor.sub,
-                             created_at=self._ctx.clock.now())
+                raise Conflict(
+                    f"the {year} check-up of {uscc} is already scheduled (one a year)", code="checkup_exists"
+                )
+            row = CheckupRow(
+                uscc=uscc,
+                year=year,
+                scheduled_on=scheduled_on,
+                scheduled_by=actor.sub,
+                created_at=self._ctx.clock.now(),
+            )
             session.add(row)
             await session.flush()
             view = _checkup_view(row)
-            self._audit.add(session, actor, Kind.CHANGE, "schedule_checkup", f"checkup:{view.id}", enterprise=uscc,
-                            detail={"year": year})
+            self._audit.add(
+                session,
+                actor,
+                Kind.CHANGE,
+                "schedule_checkup",
+                f"checkup:{view.id}",
+                enterprise=uscc,
+                detail={"year": year},
+            )
         return view
 
     async def _checkup(self, session: AsyncSession, uscc: str, year: int) -> CheckupRow:
@@ -131,8 +173,9 @@ class CareService:
             raise NotFound(f"no {year} check-up is scheduled for {uscc}", code="checkup_not_found")
         return row
 
-    async def file_report(self, actor: Actor, uscc: str, year: int, *, filename: str,
-                          content: bytes) -> CheckupView:
+    async def file_report(
+        self, actor: Actor, uscc: str, year: int, *, filename: str, content: bytes
+    ) -> CheckupView:
         if not content:
             raise RuleViolation("the report is empty", code="empty_file")
         if len(content) > MAX_REPORT_BYTES:
@@ -145,41 +188,68 @@ class CareService:
             await self._served(session, actor, uscc)
             row = await self._checkup(session, uscc, year)
             if row.completed_on is not None:
-                raise Conflict(f"the {year} check-up is completed; its report is final", code="checkup_completed")
+                raise Conflict(
+                    f"the {year} check-up is completed; its report is final", code="checkup_completed"
+                )
             row.report_sha256, row.report_filename, row.report_size = digest, filename[:255], len(content)
             await session.flush()
             view = _checkup_view(row)
-            self._audit.add(session, actor, Kind.CHANGE, "file_checkup_report", f"checkup:{view.id}",
-                            enterprise=uscc, detail={"sha256": digest})
+            self._audit.add(
+                session,
+                actor,
+                Kind.CHANGE,
+                "file_checkup_report",
+                f"checkup:{view.id}",
+                enterprise=uscc,
+                detail={"sha256": digest},
+            )
         return view
 
-    async def complete_checkup(self, actor: Actor, uscc: str, year: int, *, completed_on: date,
-                               findings: list[Finding]) -> CheckupView:
+    async def complete_checkup(
+        self, actor: Actor, uscc: str, year: int, *, completed_on: date, findings: list[Finding]
+    ) -> CheckupView:
         if completed_on > self._registry.today():
-            raise RuleViolation("a check-up cannot be completed in the future", code="date_in_future",
-                                errors=[{"field": "completedOn", "message": "after today"}])
+            raise RuleViolation(
+                "a check-up cannot be completed in the future",
+                code="date_in_future",
+                errors=[{"field": "completedOn", "message": "after today"}],
+            )
         async with self._ctx.transaction() as session:
             await self._served(session, actor, uscc)
             row = await self._checkup(session, uscc, year)
             if row.completed_on is not None:
                 raise Conflict(f"the {year} check-up is already completed", code="checkup_completed")
             if row.report_sha256 is None:
-                raise RuleViolation("file the check-up report (PDF) before completing it", code="report_missing")
+                raise RuleViolation(
+                    "file the check-up report (PDF) before completing it", code="report_missing"
+                )
             if completed_on < row.scheduled_on:
-                raise RuleViolation("completed before it was scheduled", code="invalid_period",
-                                    errors=[{"field": "completedOn", "message": "before scheduledOn"}])
+                raise RuleViolation(
+                    "completed before it was scheduled",
+                    code="invalid_period",
+                    errors=[{"field": "completedOn", "message": "before scheduledOn"}],
+                )
             row.completed_on, row.completed_by = completed_on, actor.sub
             row.findings = [msgspec.to_builtins(f) for f in findings]
             await session.flush()
             view = _checkup_view(row)
-            self._audit.add(session, actor, Kind.CHANGE, "complete_checkup", f"checkup:{view.id}", enterprise=uscc,
-                            detail={"findings": len(findings)})
+            self._audit.add(
+                session,
+                actor,
+                Kind.CHANGE,
+                "complete_checkup",
+                f"checkup:{view.id}",
+                enterprise=uscc,
+                detail={"findings": len(findings)},
+            )
         return view
 
     async def checkups(self, actor: Actor, uscc: str) -> list[CheckupView]:
         async with self._ctx.transaction() as session:
             await self._registry.entry_for(session, actor, uscc)
-            rows = await session.scalars(select(CheckupRow).where(CheckupRow.uscc == uscc).order_by(CheckupRow.year))
+            rows = await session.scalars(
+                select(CheckupRow).where(CheckupRow.uscc == uscc).order_by(CheckupRow.year)
+            )
             views = [_checkup_view(r) for r in rows]
             self._read(session, actor, uscc, "list_checkups")
         return views
@@ -197,17 +267,40 @@ class CareService:
 
     # -- plan and training ----------------------------------------------------------------------
 
-    async def add_record(self, actor: Actor, uscc: str, *, kind: RecordKind, title: str, held_on: date,
-                         summary: str, attendees: int | None) -> ServiceRecordView:
+    async def add_record(
+        self,
+        actor: Actor,
+        uscc: str,
+        *,
+        kind: RecordKind,
+        title: str,
+        held_on: date,
+        summary: str,
+        attendees: int | None,
+    ) -> ServiceRecordView:
         async with self._ctx.transaction() as session:
             await self._served(session, actor, uscc)
-            row = ServiceRecordRow(uscc=uscc, kind=kind.value, title=title, held_on=held_on, summary=summary,
-                                   attendees=attendees, recorded_by=actor.sub, recorded_at=self._ctx.clock.now())
+            row = ServiceRecordRow(
+                uscc=uscc,
+                kind=kind.value,
+                title=title,
+                held_on=held_on,
+                summary=summary,
+                attendees=attendees,
+                recorded_by=actor.sub,
+                recorded_at=self._ctx.clock.now(),
+            )
             session.add(row)
             await session.flush()
             view = _record_view(row)
-            self._audit.add(session, actor, Kind.CHANGE, f"record_{kind.value}", f"service_record:{view.id}",
-                            enterprise=uscc)
+            self._audit.add(
+                session,
+                actor,
+                Kind.CHANGE,
+                f"record_{kind.value}",
+                f"service_record:{view.id}",
+                enterprise=uscc,
+            )
         return view
 
     async def records(self, actor: Actor, uscc: str, kind: RecordKind | None) -> list[ServiceRecordView]:
@@ -216,7 +309,9 @@ class CareService:
             query = query.where(ServiceRecordRow.kind == kind.value)
         async with self._ctx.transaction() as session:
             await self._registry.entry_for(session, actor, uscc)
-            views = [_record_view(r) for r in await session.scalars(query.order_by(ServiceRecordRow.held_on,
-                                                                                     ServiceRecordRow.id))]
+            views = [
+                _record_view(r)
+                for r in await session.scalars(query.order_by(ServiceRecordRow.held_on, ServiceRecordRow.id))
+            ]
             self._read(session, actor, uscc, "list_service_records")
         return views

@@ -45,7 +45,9 @@ async def apply_green_channel(run: EffectRun) -> None:
 
 
 async def _request(run: EffectRun) -> EnterpriseRequestRow:
-    row = await run.session.scalar(select(EnterpriseRequestRow).where(EnterpriseRequestRow.case_id == run.case.id))
+    row = await run.session.scalar(
+        select(EnterpriseRequestRow).where(EnterpriseRequestRow.case_id == run.case.id)
+    )
     assert row is not None, f"no request for case {run.case.id}"
     return row
 

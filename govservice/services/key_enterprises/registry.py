@@ -116,10 +116,16 @@ class KeyEnterpriseRegistry:
 
     def view(self, row: KeyEnterpriseRow, name: str) -> KeyEnterpriseView:
         return KeyEnterpriseView(
-            uscc=row.uscc, name=name, industries=list(row.industries), enrolled_from=row.enrolled_from,
-            enrolled_until=row.enrolled_until, enrolled_now=enrolled_on(row, self.today()),
+            uscc=row.uscc,
+            name=name,
+            industries=list(row.industries),
+            enrolled_from=row.enrolled_from,
+            enrolled_until=row.enrolled_until,
+            enrolled_now=enrolled_on(row, self.today()),
             adviser=Adviser(sub=row.adviser_sub, name=row.adviser_name, unit=row.adviser_unit),
-            package_id=self.package.id, version=row.version, updated_at=row.updated_at,
+            package_id=self.package.id,
+            version=row.version,
+            updated_at=row.updated_at,
         )
 
     async def get(self, actor: Actor, uscc: str) -> KeyEnterpriseView:
@@ -127,27 +133,43 @@ class KeyEnterpriseRegistry:
             row = await self.entry_for(session, actor, uscc)
             enterprise = await session.get(EnterpriseRow, uscc)
             view = self.view(row, enterprise.name if enterprise else "")
-            self._audit.add(session, actor, Kind.READ, "read_key_enterprise", f"enterprise:{uscc}", enterprise=uscc)
+            self._audit.add(
+                session, actor, Kind.READ, "read_key_enterprise", f"enterprise:{uscc}", enterprise=uscc
+            )
         return view
 
     async def list(
-        self, actor: Actor, *, industry: str | None, adviser_unit: str | None, enrolled_on_day: date | None,
-        limit: int, cursor: str | None,
+        self,
+        actor: Actor,
+        *,
+        industry: str | None,
+        adviser_unit: str | None,
+        enrolled_on_day: date | None,
+        limit: int,
+        cursor: str | None,
     ) -> tuple[list[KeyEnterpriseView], str | None]:
         query = select(KeyEnterpriseRow, EnterpriseRow.name).join(
-            EnterpriseRow, EnterpriseRow.uscc == KeyEnterpriseRow.uscc)
+            EnterpriseRow, EnterpriseRow.uscc == KeyEnterpriseRow.uscc
+        )
         if actor.has(Role.ADMIN) or actor.has(Role.SUPERVISOR):
             pass
         elif actor.has(Role.ADVISER):
             query = query.where(KeyEnterpriseRow.adviser_sub == actor.sub)
         else:
-            raise Forbidden("the registry is kept by admins and supervisors; advisers see their own enterprises",
-                            code="role_required")
+            raise Forbidden(
+                "the registry is kept by admins and supervisors; advisers see their own enterprises",
+                code="role_required",
+            )
         if adviser_unit:
             query = query.where(KeyEnterpriseRow.adviser_unit == adviser_unit)
         if enrolled_on_day is not None:
-            query = query.where(KeyEnterpriseRow.enrolled_from <= enrolled_on_day, or_(
-                KeyEnterpriseRow.enrolled_until.is_(None), KeyEnterpriseRow.enrolled_until >= enrolled_on_day))
+            query = query.where(
+                KeyEnterpriseRow.enrolled_from <= enrolled_on_day,
+                or_(
+                    KeyEnterpriseRow.enrolled_until.is_(None),
+                    KeyEnterpriseRow.enrolled_until >= enrolled_on_day,
+                ),
+            )
         if cursor:
             query = query.where(KeyEnterpriseRow.uscc > decode_key_cursor(_CURSOR, cursor))
         query = query.order_by(KeyEnterpriseRow.uscc)
@@ -167,51 +189,87 @@ class KeyEnterpriseRegistry:
         if unknown:
             raise RuleViolation(
                 f"unknown industry {', '.join(unknown)}; the package lists {', '.join(sorted(known))}",
-                code="unknown_industry", errors=[{"field": "industries", "message": "not in the package's list"}])
+                code="unknown_industry",
+                errors=[{"field": "industries", "message": "not in the package's list"}],
+            )
 
     @staticmethod
     def _check_period(start: date, end: date | None) -> None:
         if end is not None and end < start:
-            raise RuleViolation("the enrolment ends before it starts", code="invalid_period",
-                                errors=[{"field": "enrolledUntil", "message": "before enrolledFrom"}])
+            raise RuleViolation(
+                "the enrolment ends before it starts",
+                code="invalid_period",
+                errors=[{"field": "enrolledUntil", "message": "before enrolledFrom"}],
+            )
 
     async def enrol(self, actor: Actor, data: Enrolment) -> KeyEnterpriseView:
         problem = uscc_problem(data.uscc)
         if problem:
-            raise RuleViolation(f"USCC {data.uscc!r} {problem}", code="invalid_uscc",
-                                errors=[{"field": "uscc", "message": problem}])
+            raise RuleViolation(
+                f"USCC {data.uscc!r} {problem}",
+                code="invalid_uscc",
+                errors=[{"field": "uscc", "message": problem}],
+            )
         self._check_industries(data.industries)
         self._check_period(data.enrolled_from, data.enrolled_until)
         now = self._ctx.clock.now()
         async with self._ctx.transaction() as session:  # the enterprise, its entry and the audit entry
             # upserts: a concurrent first enrolment (or application) of the same enterprise is a 409 or
             # a no-op, never a unique violation
-            await insert_if_absent(session, EnterpriseRow, ["uscc"], uscc=data.uscc, name=data.name,
-                                   credit_status=CreditStatus.GOOD.value, created_at=now)
+            await insert_if_absent(
+                session,
+                EnterpriseRow,
+                ["uscc"],
+                uscc=data.uscc,
+                name=data.name,
+                credit_status=CreditStatus.GOOD.value,
+                created_at=now,
+            )
             if not await insert_if_absent(
-                session, KeyEnterpriseRow, ["uscc"], uscc=data.uscc,
-                industries=list(dict.fromkeys(data.industries)), enrolled_from=data.enrolled_from,
-                enrolled_until=data.enrolled_until, adviser_sub=data.adviser.sub, adviser_name=data.adviser.name,
-                adviser_unit=data.adviser.unit, version=1, created_at=now, updated_at=now, updated_by=actor.sub,
+                session,
+                KeyEnterpriseRow,
+                ["uscc"],
+                uscc=data.uscc,
+                industries=list(dict.fromkeys(data.industries)),
+                enrolled_from=data.enrolled_from,
+                enrolled_until=data.enrolled_until,
+                adviser_sub=data.adviser.sub,
+                adviser_name=data.adviser.name,
+                adviser_unit=data.adviser.unit,
+                version=1,
+                created_at=now,
+                updated_at=now,
+                updated_by=actor.sub,
             ):
-                raise Conflict(f"{data.uscc} is already in the registry; change its entry instead",
-                               code="already_enrolled")
+                raise Conflict(
+                    f"{data.uscc} is already in the registry; change its entry instead",
+                    code="already_enrolled",
+                )
             row = await session.get_one(KeyEnterpriseRow, data.uscc)
             name = await session.scalar(select(EnterpriseRow.name).where(EnterpriseRow.uscc == data.uscc))
             view = self.view(row, name or "")
-            self._audit.add(session, actor, Kind.CHANGE, "enrol_key_enterprise", f"enterprise:{view.uscc}",
-                            enterprise=view.uscc, unit=view.adviser.unit)
+            self._audit.add(
+                session,
+                actor,
+                Kind.CHANGE,
+                "enrol_key_enterprise",
+                f"enterprise:{view.uscc}",
+                enterprise=view.uscc,
+                unit=view.adviser.unit,
+            )
         return view
 
-    async def change(self, actor: Actor, uscc: str, change: EnrolmentChange,
-                     expected_version: int | None) -> KeyEnterpriseView:
+    async def change(
+        self, actor: Actor, uscc: str, change: EnrolmentChange, expected_version: int | None
+    ) -> KeyEnterpriseView:
         async with self._ctx.transaction() as session:
             row = await session.get(KeyEnterpriseRow, uscc, with_for_update=True)
             if row is None:
                 raise NotFound(f"{uscc} is not in the registry", code="key_enterprise_not_found")
             if expected_version is not None and expected_version != row.version:
-                raise PreconditionFailed(f"the entry is at version {row.version}, not {expected_version}",
-                                         code="version_mismatch")
+                raise PreconditionFailed(
+                    f"the entry is at version {row.version}, not {expected_version}", code="version_mismatch"
+                )
             if change.industries is not None:
                 self._check_industries(change.industries)
                 row.industries = list(dict.fromkeys(change.industries))
@@ -222,13 +280,24 @@ class KeyEnterpriseRegistry:
                 row.enrolled_until = change.enrolled_until
             if change.adviser is not None:
                 row.adviser_sub, row.adviser_name, row.adviser_unit = (
-                    change.adviser.sub, change.adviser.name, change.adviser.unit)
+                    change.adviser.sub,
+                    change.adviser.name,
+                    change.adviser.unit,
+                )
             row.version += 1
             row.updated_at = self._ctx.clock.now()
             row.updated_by = actor.sub
             await session.flush()
             enterprise = await session.get(EnterpriseRow, uscc)
             view = self.view(row, enterprise.name if enterprise else "")
-            self._audit.add(session, actor, Kind.CHANGE, "change_key_enterprise", f"enterprise:{uscc}",
-                            enterprise=uscc, unit=view.adviser.unit, detail={"version": view.version})
+            self._audit.add(
+                session,
+                actor,
+                Kind.CHANGE,
+                "change_key_enterprise",
+                f"enterprise:{uscc}",
+                enterprise=uscc,
+                unit=view.adviser.unit,
+                detail={"version": view.version},
+            )
         return view

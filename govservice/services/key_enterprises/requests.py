@@ -63,8 +63,9 @@ class RequestView(msgspec.Struct, kw_only=True, rename="camel"):
 
 
 class RequestService:
-    def __init__(self, ctx: ServiceContext, engine: EngineService, registry: KeyEnterpriseRegistry,
-                 audit: AuditLog) -> None:
+    def __init__(
+        self, ctx: ServiceContext, engine: EngineService, registry: KeyEnterpriseRegistry, audit: AuditLog
+    ) -> None:
         self._ctx = ctx
         self._engine = engine
         self._registry = registry
@@ -73,26 +74,43 @@ class RequestService:
     def _view(self, row: EnterpriseRequestRow, case: WorkflowCaseRow, now: datetime) -> RequestView:
         hours = round((row.respond_by - row.raised_at).total_seconds() / 3600)
         done = case.state in ("answered", "withdrawn")
-        answered_after = (int((row.responded_at - row.raised_at).total_seconds())
-                          if row.responded_at is not None else None)
-        overdue = (row.responded_at >= row.respond_by) if row.responded_at is not None else (
-            not done and now >= row.respond_by)
+        answered_after = (
+            int((row.responded_at - row.raised_at).total_seconds()) if row.responded_at is not None else None
+        )
+        overdue = (
+            (row.responded_at >= row.respond_by)
+            if row.responded_at is not None
+            else (not done and now >= row.respond_by)
+        )
         return RequestView(
-            id=row.id, uscc=row.uscc, kind=RequestKind(row.kind), subject=row.subject, detail=row.detail,
-            state=case.state, unit=row.unit, adviser_sub=row.adviser_sub, raised_by=row.raised_by,
+            id=row.id,
+            uscc=row.uscc,
+            kind=RequestKind(row.kind),
+            subject=row.subject,
+            detail=row.detail,
+            state=case.state,
+            unit=row.unit,
+            adviser_sub=row.adviser_sub,
+            raised_by=row.raised_by,
             raised_at=row.raised_at,
             response_clock=ResponseClock(
-                response_hours=hours, respond_by=row.respond_by,
+                response_hours=hours,
+                respond_by=row.respond_by,
                 remaining_seconds=None if done else max(0, int((row.respond_by - now).total_seconds())),
-                overdue=overdue, answered_after_seconds=answered_after),
+                overdue=overdue,
+                answered_after_seconds=answered_after,
+            ),
             escalated_at=row.escalated_at,
             escalated_to=f"supervisor of unit {row.unit}" if row.escalated_at is not None else None,
-            responded_at=row.responded_at, responded_by=row.responded_by, response=row.response,
+            responded_at=row.responded_at,
+            responded_by=row.responded_by,
+            response=row.response,
             version=case.version,
         )
 
-    async def raise_request(self, actor: Actor, uscc: str, *, kind: RequestKind, subject: str,
-                            detail: str) -> RequestView:
+    async def raise_request(
+        self, actor: Actor, uscc: str, *, kind: RequestKind, subject: str, detail: str
+    ) -> RequestView:
         if not (actor.has(Role.APPLICANT) and actor.ent == uscc):
             raise Forbidden("requests are raised by the enterprise's own users", code="other_enterprise")
         hours = self._registry.package.response_line.response_hours
@@ -101,23 +119,46 @@ class RequestService:
             if entry is None:
                 raise NotFound(f"{uscc} is not a key enterprise you can see", code="key_enterprise_not_found")
             if not enrolled_on(entry, self._registry.today()):
-                raise RuleViolation("the enterprise's enrolment in the service package is not current",
-                                    code="not_enrolled")
-            case = await self._engine.start_case(PROCESS, session=session, subject_kind=SUBJECT_KIND, actor=actor,
-                                                 deadline_hours=hours, payload={"kind": kind.value})
+                raise RuleViolation(
+                    "the enterprise's enrolment in the service package is not current", code="not_enrolled"
+                )
+            case = await self._engine.start_case(
+                PROCESS,
+                session=session,
+                subject_kind=SUBJECT_KIND,
+                actor=actor,
+                deadline_hours=hours,
+                payload={"kind": kind.value},
+            )
             row = EnterpriseRequestRow(
-                case_id=case.id, uscc=uscc, kind=kind.value, subject=subject, detail=detail,
-                unit=entry.adviser_unit, adviser_sub=entry.adviser_sub, raised_by=actor.sub,
-                raised_at=case.created_at, respond_by=case.created_at + timedelta(hours=hours),
+                case_id=case.id,
+                uscc=uscc,
+                kind=kind.value,
+                subject=subject,
+                detail=detail,
+                unit=entry.adviser_unit,
+                adviser_sub=entry.adviser_sub,
+                raised_by=actor.sub,
+                raised_at=case.created_at,
+                respond_by=case.created_at + timedelta(hours=hours),
             )
             session.add(row)
             await session.flush()
-            self._audit.add(session, actor, Kind.CHANGE, "raise_request", f"request:{row.id}", enterprise=uscc,
-                            unit=entry.adviser_unit, detail={"kind": kind.value})
+            self._audit.add(
+                session,
+                actor,
+                Kind.CHANGE,
+                "raise_request",
+                f"request:{row.id}",
+                enterprise=uscc,
+                unit=entry.adviser_unit,
+                detail={"kind": kind.value},
+            )
             return await self._get(session, actor, row.id)
 
-    def _visible(self, actor: Actor, query: Select[tuple[EnterpriseRequestRow, WorkflowCaseRow]]
-                 ) -> Select[tuple[EnterpriseRequestRow, WorkflowCaseRow]]:
+    def _visible(
+        self, actor: Actor, query: Select[tuple[EnterpriseRequestRow, WorkflowCaseRow]]
+    ) -> Select[tuple[EnterpriseRequestRow, WorkflowCaseRow]]:
         if actor.has(Role.ADMIN):
             return query
         clauses = []
@@ -128,21 +169,26 @@ class RequestService:
         if actor.has(Role.SUPERVISOR) and actor.unit:
             clauses.append(EnterpriseRequestRow.unit == actor.unit)
         if not clauses:
-            raise Forbidden("requests are seen by the enterprise, its adviser and the adviser's supervisor",
-                            code="role_required")
+            raise Forbidden(
+                "requests are seen by the enterprise, its adviser and the adviser's supervisor",
+                code="role_required",
+            )
         return query.where(or_(*clauses))
 
     @staticmethod
     def _base() -> Select[tuple[EnterpriseRequestRow, WorkflowCaseRow]]:
         return select(EnterpriseRequestRow, WorkflowCaseRow).join(
-            WorkflowCaseRow, WorkflowCaseRow.id == EnterpriseRequestRow.case_id)
+            WorkflowCaseRow, WorkflowCaseRow.id == EnterpriseRequestRow.case_id
+        )
 
     async def _get(self, session: AsyncSession, actor: Actor, request_id: int) -> RequestView:
         """The request as ``actor`` may see it, read afresh in ``session`` (after a step of its case)."""
         query = self._visible(actor, self._base().where(EnterpriseRequestRow.id == request_id))
         found = (await session.execute(query.execution_options(populate_existing=True))).first()
         if found is None:
-            raise NotFound(f"request {request_id} does not exist or is not yours to see", code="request_not_found")
+            raise NotFound(
+                f"request {request_id} does not exist or is not yours to see", code="request_not_found"
+            )
         return self._view(found[0], found[1], self._ctx.clock.now())
 
     async def get(self, actor: Actor, request_id: int, *, audit: bool = True) -> RequestView:
@@ -151,12 +197,20 @@ class RequestService:
                 return await self._get(session, actor, request_id)
         async with self._ctx.transaction() as session:  # an audited read: the entry is written with it
             view = await self._get(session, actor, request_id)
-            self._audit.add(session, actor, Kind.READ, "read_request", f"request:{view.id}", enterprise=view.uscc,
-                            unit=view.unit)
+            self._audit.add(
+                session,
+                actor,
+                Kind.READ,
+                "read_request",
+                f"request:{view.id}",
+                enterprise=view.uscc,
+                unit=view.unit,
+            )
         return view
 
-    async def list(self, actor: Actor, *, uscc: str | None, state: str | None, limit: int,
-                   cursor: str | None) -> tuple[list[RequestView], str | None]:
+    async def list(
+        self, actor: Actor, *, uscc: str | None, state: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[RequestView], str | None]:
         query = self._visible(actor, self._base())
         if uscc:
             query = query.where(EnterpriseRequestRow.uscc == uscc)
@@ -170,26 +224,60 @@ class RequestService:
             rows = list(await session.execute(query))
             views = [self._view(r, c, now) for r, c in rows[:limit]]
             for uscc_seen in sorted({v.uscc for v in views}):
-                self._audit.add(session, actor, Kind.READ, "list_requests", f"enterprise:{uscc_seen}",
-                                enterprise=uscc_seen)
+                self._audit.add(
+                    session,
+                    actor,
+                    Kind.READ,
+                    "list_requests",
+                    f"enterprise:{uscc_seen}",
+                    enterprise=uscc_seen,
+                )
         return views, encode_id_cursor(_CURSOR, views[-1].id) if len(rows) > limit else None
 
-    async def act(self, actor: Actor, request_id: int, action: str, *, response: str | None,
-                  expected_version: int | None) -> RequestView:
+    async def act(
+        self,
+        actor: Actor,
+        request_id: int,
+        action: str,
+        *,
+        response: str | None,
+        expected_version: int | None,
+    ) -> RequestView:
         async with self._ctx.transaction() as session:  # the check, the step, the audit entry and the view
             view = await self._get(session, actor, request_id)
             if action == "respond":
                 if not response:
-                    raise RuleViolation("an answer needs its text", code="response_required",
-                                        errors=[{"field": "response", "message": "required to respond"}])
-                if not (actor.has(Role.ADMIN) or actor.sub == view.adviser_sub
-                        or (actor.has(Role.SUPERVISOR) and actor.unit == view.unit)):
-                    raise Forbidden("the request is answered by the enterprise's adviser or the supervisor of "
-                                    "the adviser's unit", code="not_your_request")
+                    raise RuleViolation(
+                        "an answer needs its text",
+                        code="response_required",
+                        errors=[{"field": "response", "message": "required to respond"}],
+                    )
+                if not (
+                    actor.has(Role.ADMIN)
+                    or actor.sub == view.adviser_sub
+                    or (actor.has(Role.SUPERVISOR) and actor.unit == view.unit)
+                ):
+                    raise Forbidden(
+                        "the request is answered by the enterprise's adviser or the supervisor of "
+                        "the adviser's unit",
+                        code="not_your_request",
+                    )
             request = await session.get_one(EnterpriseRequestRow, request_id)  # loaded by _get: no query
-            await self._engine.fire(request.case_id, action, actor, session=session,
-                                    expected_version=expected_version,
-                                    payload={"response": response} if response else None)
-            self._audit.add(session, actor, Kind.CHANGE, f"{action}_request", f"request:{request_id}",
-                            enterprise=view.uscc, unit=view.unit)
+            await self._engine.fire(
+                request.case_id,
+                action,
+                actor,
+                session=session,
+                expected_version=expected_version,
+                payload={"response": response} if response else None,
+            )
+            self._audit.add(
+                session,
+                actor,
+                Kind.CHANGE,
+                f"{action}_request",
+                f"request:{request_id}",
+                enterprise=view.uscc,
+                unit=view.unit,
+            )
             return await self._get(session, actor, request_id)

@@ -65,48 +65,89 @@ class PlanResult(msgspec.Struct, kw_only=True, rename="camel"):
 
 
 def plan_view(row: InspectionPlanRow) -> PlanView:
-    return PlanView(id=row.id, uscc=row.uscc, planned_on=row.planned_on, purpose=Purpose(row.purpose),
-                    reason=row.reason, scope=row.scope, status=row.status, merged_into=row.merged_into,
-                    inspection_id=row.inspection_id, planned_by=row.planned_by, created_at=row.created_at)
+    return PlanView(
+        id=row.id,
+        uscc=row.uscc,
+        planned_on=row.planned_on,
+        purpose=Purpose(row.purpose),
+        reason=row.reason,
+        scope=row.scope,
+        status=row.status,
+        merged_into=row.merged_into,
+        inspection_id=row.inspection_id,
+        planned_by=row.planned_by,
+        created_at=row.created_at,
+    )
 
 
 async def _routine_count(session: AsyncSession, uscc: str, year: int, exclude_plan: int | None) -> int:
     lo, hi = date(year, 1, 1), date(year, 12, 31)
-    done = await session.scalar(select(func.count()).select_from(InspectionRow).where(
-        InspectionRow.uscc == uscc, InspectionRow.purpose == ROUTINE,
-        InspectionRow.inspected_on >= lo, InspectionRow.inspected_on <= hi))
-    plans = select(func.count()).select_from(InspectionPlanRow).where(
-        InspectionPlanRow.uscc == uscc, InspectionPlanRow.purpose == ROUTINE,
-        InspectionPlanRow.status == "planned",
-        InspectionPlanRow.planned_on >= lo, InspectionPlanRow.planned_on <= hi)
+    done = await session.scalar(
+        select(func.count())
+        .select_from(InspectionRow)
+        .where(
+            InspectionRow.uscc == uscc,
+            InspectionRow.purpose == ROUTINE,
+            InspectionRow.inspected_on >= lo,
+            InspectionRow.inspected_on <= hi,
+        )
+    )
+    plans = (
+        select(func.count())
+        .select_from(InspectionPlanRow)
+        .where(
+            InspectionPlanRow.uscc == uscc,
+            InspectionPlanRow.purpose == ROUTINE,
+            InspectionPlanRow.status == "planned",
+            InspectionPlanRow.planned_on >= lo,
+            InspectionPlanRow.planned_on <= hi,
+        )
+    )
     if exclude_plan is not None:
         plans = plans.where(InspectionPlanRow.id != exclude_plan)
     return int(done or 0) + int(await session.scalar(plans) or 0)
 
 
-async def check_cap(session: AsyncSession, package: ServicePackage | None, uscc: str, day: date,
-                    purpose: Purpose, reason: str | None, *, exclude_plan: int | None = None,
-                    field: str = "purpose") -> CapStatus | None:
+async def check_cap(
+    session: AsyncSession,
+    package: ServicePackage | None,
+    uscc: str,
+    day: date,
+    purpose: Purpose,
+    reason: str | None,
+    *,
+    exclude_plan: int | None = None,
+    field: str = "purpose",
+) -> CapStatus | None:
     """The cap status if ``uscc`` is an enrolled key enterprise on ``day``; raises 422
     ``inspection_cap_reached`` for a routine inspection beyond the cap, or for one whose purpose
     the package does not accept as an override."""
     if purpose is not Purpose.ROUTINE and not (reason and reason.strip()):
-        raise RuleViolation(f"an inspection for {purpose.value.replace('_', ' ')} records its reason",
-                            code="reason_required", errors=[{"field": "reason", "message": "required"}])
+        raise RuleViolation(
+            f"an inspection for {purpose.value.replace('_', ' ')} records its reason",
+            code="reason_required",
+            errors=[{"field": "reason", "message": "required"}],
+        )
     if package is None or await active_enrolment(session, uscc, day) is None:
         return None
     restraint = package.inspection
     counted = await _routine_count(session, uscc, day.year, exclude_plan)
-    status = CapStatus(year=day.year, cap=restraint.annual_routine_cap, counted=counted,
-                       override_reasons=list(restraint.override_reasons))
+    status = CapStatus(
+        year=day.year,
+        cap=restraint.annual_routine_cap,
+        counted=counted,
+        override_reasons=list(restraint.override_reasons),
+    )
     over = counted >= restraint.annual_routine_cap
     if over and purpose.value not in restraint.override_reasons:
         allowed = ", ".join(restraint.override_reasons) or "none"
         raise RuleViolation(
-            f"{uscc} is a key enterprise: {counted} routine on-site inspection(s) in {day.year} already reach the "
+            f"{uscc} is a key enterprise: {counted} routine on-site inspection(s) in {day.year} "
+            f"already reach the "
             f"annual cap of {restraint.annual_routine_cap}; another needs a purpose that overrides the cap "
             f"({allowed}) with its reason, or merge it into a planned one",
-            code="inspection_cap_reached", errors=[{"field": field, "message": f"over the cap; allowed: {allowed}"}],
+            code="inspection_cap_reached",
+            errors=[{"field": field, "message": f"over the cap; allowed: {allowed}"}],
         )
     status.counted = counted + (purpose is Purpose.ROUTINE)
     return status
@@ -119,27 +160,56 @@ class InspectionPlans:
     async def _offers(self, session: AsyncSession, row: InspectionPlanRow) -> list[PlanView]:
         assert self._ctx.package is not None
         window = timedelta(days=self._ctx.package.inspection.merge_window_days)
-        rows = await session.scalars(select(InspectionPlanRow).where(
-            InspectionPlanRow.uscc == row.uscc, InspectionPlanRow.status == "planned", InspectionPlanRow.id != row.id,
-            InspectionPlanRow.planned_on >= row.planned_on - window,
-            InspectionPlanRow.planned_on <= row.planned_on + window,
-        ).order_by(InspectionPlanRow.planned_on, InspectionPlanRow.id))
+        rows = await session.scalars(
+            select(InspectionPlanRow)
+            .where(
+                InspectionPlanRow.uscc == row.uscc,
+                InspectionPlanRow.status == "planned",
+                InspectionPlanRow.id != row.id,
+                InspectionPlanRow.planned_on >= row.planned_on - window,
+                InspectionPlanRow.planned_on <= row.planned_on + window,
+            )
+            .order_by(InspectionPlanRow.planned_on, InspectionPlanRow.id)
+        )
         return [plan_view(r) for r in rows]
 
-    async def plan(self, actor: Actor, *, uscc: str, planned_on: date, purpose: Purpose, reason: str | None,
-                   scope: str, today: date) -> PlanResult:
+    async def plan(
+        self,
+        actor: Actor,
+        *,
+        uscc: str,
+        planned_on: date,
+        purpose: Purpose,
+        reason: str | None,
+        scope: str,
+        today: date,
+    ) -> PlanResult:
         problem = uscc_problem(uscc)
         if problem:
-            raise RuleViolation(f"USCC {uscc!r} {problem}", code="invalid_uscc",
-                                errors=[{"field": "uscc", "message": problem}])
+            raise RuleViolation(
+                f"USCC {uscc!r} {problem}",
+                code="invalid_uscc",
+                errors=[{"field": "uscc", "message": problem}],
+            )
         if planned_on < today:
-            raise RuleViolation("an inspection is planned for today or later", code="date_in_past",
-                                errors=[{"field": "plannedOn", "message": "before today"}])
+            raise RuleViolation(
+                "an inspection is planned for today or later",
+                code="date_in_past",
+                errors=[{"field": "plannedOn", "message": "before today"}],
+            )
         async with self._ctx.transaction() as session:
             cap = await check_cap(session, self._ctx.package, uscc, planned_on, purpose, reason)
-            row = InspectionPlanRow(uscc=uscc, planned_on=planned_on, purpose=purpose.value, reason=reason,
-                                    scope=scope, unit=actor.unit, status="planned", planned_by=actor.sub,
-                                    created_at=self._ctx.clock.now())
+            row = InspectionPlanRow(
+                uscc=uscc,
+                planned_on=planned_on,
+                purpose=purpose.value,
+                reason=reason,
+                scope=scope,
+                unit=actor.unit,
+                status="planned",
+                planned_by=actor.sub,
+                created_at=self._ctx.clock.now(),
+            )
             session.add(row)
             await session.flush()
             return PlanResult(plan=plan_view(row), merge_offers=await self._offers(session, row), cap=cap)
@@ -166,8 +236,11 @@ class InspectionPlans:
     async def merge(self, actor: Actor, plan_id: int, into: int) -> PlanResult:
         """Fold plan ``plan_id`` into plan ``into``: one visit covers both scopes."""
         if plan_id == into:
-            raise BadRequest("a plan cannot be merged into itself", code="validation_failed",
-                             errors=[{"field": "into", "message": "the same plan"}])
+            raise BadRequest(
+                "a plan cannot be merged into itself",
+                code="validation_failed",
+                errors=[{"field": "into", "message": "the same plan"}],
+            )
         async with self._ctx.transaction() as session:
             row = await self.load(session, plan_id, lock=True)
             target = await self.load(session, into, lock=True)
@@ -175,14 +248,19 @@ class InspectionPlans:
                 raise Conflict("only plans still open can be merged", code="plan_not_open")
             offers = {p.id for p in await self._offers(session, row)}
             if target.id not in offers:
-                raise RuleViolation("plans merge only for the same enterprise within the merge window",
-                                    code="not_mergeable", errors=[{"field": "into", "message": "not offered"}])
+                raise RuleViolation(
+                    "plans merge only for the same enterprise within the merge window",
+                    code="not_mergeable",
+                    errors=[{"field": "into", "message": "not offered"}],
+                )
             row.status, row.merged_into = "merged", target.id
             target.scope = f"{target.scope}\n+ (plan {row.id}) {row.scope}"[:2000]
             if row.purpose != ROUTINE and target.purpose == ROUTINE:
                 target.purpose, target.reason = row.purpose, row.reason  # the visit keeps its override
             await session.flush()
-            return PlanResult(plan=plan_view(target), merge_offers=await self._offers(session, target), cap=None)
+            return PlanResult(
+                plan=plan_view(target), merge_offers=await self._offers(session, target), cap=None
+            )
 
     async def cancel(self, actor: Actor, plan_id: int) -> PlanView:
         async with self._ctx.transaction() as session:
@@ -196,17 +274,25 @@ class InspectionPlans:
     async def for_enterprise(self, actor: Actor, uscc: str, *, limit: int) -> list[PlanView]:
         """Advance notice: what is planned for the enterprise (its own users, or staff)."""
         if actor.has(Role.APPLICANT) and actor.ent != uscc and not actor.is_staff:
-            raise Forbidden("an enterprise sees only the inspections planned for itself", code="other_enterprise")
+            raise Forbidden(
+                "an enterprise sees only the inspections planned for itself", code="other_enterprise"
+            )
         async with self._ctx.sessions() as session:
-            rows = await session.scalars(select(InspectionPlanRow).where(InspectionPlanRow.uscc == uscc)
-                                         .order_by(InspectionPlanRow.planned_on.desc(), InspectionPlanRow.id)
-                                         .limit(limit))
+            rows = await session.scalars(
+                select(InspectionPlanRow)
+                .where(InspectionPlanRow.uscc == uscc)
+                .order_by(InspectionPlanRow.planned_on.desc(), InspectionPlanRow.id)
+                .limit(limit)
+            )
             return [plan_view(r) for r in rows]
 
     async def execute(self, session: AsyncSession, plan_id: int, uscc: str, inspection_id: int) -> None:
         """The inspection carried out this plan (inside the inspection's transaction)."""
         row = await self.load(session, plan_id, lock=True)
         if row.uscc != uscc or row.status != "planned":
-            raise RuleViolation("the plan is not an open plan for this enterprise", code="plan_not_open",
-                                errors=[{"field": "planId", "message": "not open for this enterprise"}])
+            raise RuleViolation(
+                "the plan is not an open plan for this enterprise",
+                code="plan_not_open",
+                errors=[{"field": "planId", "message": "not open for this enterprise"}],
+            )
         row.status, row.inspection_id = "done", inspection_id

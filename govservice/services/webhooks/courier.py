@@ -97,16 +97,28 @@ class Courier:
         else:  # SQLite: one writer at a time; the statement is atomic
             claim = claim.where(DELIVERIES.id.in_(due.scalar_subquery()))
         async with self._ctx.transaction() as session:
-            ids = list(await session.scalars(
-                claim.returning(DELIVERIES.id).execution_options(synchronize_session=False)))
+            ids = list(
+                await session.scalars(
+                    claim.returning(DELIVERIES.id).execution_options(synchronize_session=False)
+                )
+            )
             if not ids:
                 return []
-            rows = (await session.execute(
-                select(DELIVERIES.id, DELIVERIES.type, DELIVERIES.payload, DELIVERIES.attempts,
-                       SUBS.url, SUBS.secret)
-                .join(SUBS, SUBS.id == DELIVERIES.subscription_id)
-                .where(DELIVERIES.id.in_(ids)).order_by(DELIVERIES.id)
-            )).all()
+            rows = (
+                await session.execute(
+                    select(
+                        DELIVERIES.id,
+                        DELIVERIES.type,
+                        DELIVERIES.payload,
+                        DELIVERIES.attempts,
+                        SUBS.url,
+                        SUBS.secret,
+                    )
+                    .join(SUBS, SUBS.id == DELIVERIES.subscription_id)
+                    .where(DELIVERIES.id.in_(ids))
+                    .order_by(DELIVERIES.id)
+                )
+            ).all()
         return [_Claimed(*row) for row in rows]
 
     async def _deliver(self, item: _Claimed) -> str:

@@ -51,9 +51,23 @@ class Dispatcher:
         async with self._ctx.transaction() as session:
             postgres = session.get_bind().dialect.name == "postgresql"
             claim = (
-                select(OUTBOX.id, EVENTS.case_id, EVENTS.seq, EVENTS.action, EVENTS.from_state, EVENTS.to_state,
-                       EVENTS.at, CASES.subject_kind, CASES.state, CASES.outcome, APPS.id, APPS.enterprise_uscc,
-                       ORDERS.id, VIOLATIONS.id, REQUESTS.id)
+                select(
+                    OUTBOX.id,
+                    EVENTS.case_id,
+                    EVENTS.seq,
+                    EVENTS.action,
+                    EVENTS.from_state,
+                    EVENTS.to_state,
+                    EVENTS.at,
+                    CASES.subject_kind,
+                    CASES.state,
+                    CASES.outcome,
+                    APPS.id,
+                    APPS.enterprise_uscc,
+                    ORDERS.id,
+                    VIOLATIONS.id,
+                    REQUESTS.id,
+                )
                 .join(EVENTS, (EVENTS.case_id == OUTBOX.case_id) & (EVENTS.seq == OUTBOX.seq))
                 .join(CASES, CASES.id == OUTBOX.case_id)
                 .outerjoin(APPS, APPS.case_id == OUTBOX.case_id)
@@ -74,9 +88,16 @@ class Dispatcher:
             for row in rows:
                 payload = _payload(row[1:])
                 deliveries.extend(
-                    {"subscription_id": sub.id, "event_id": payload["id"], "type": payload["type"],
-                     "payload": payload, "status": PENDING, "attempts": 0, "next_attempt_at": now,
-                     "created_at": now}
+                    {
+                        "subscription_id": sub.id,
+                        "event_id": payload["id"],
+                        "type": payload["type"],
+                        "payload": payload,
+                        "status": PENDING,
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                    }
                     for sub in subs
                     if row.at >= sub.created_at and matches(sub.events, payload["type"])
                 )
@@ -90,8 +111,22 @@ class Dispatcher:
 
 
 def _payload(event: Any) -> dict[str, Any]:
-    (case_id, seq, action, from_state, to_state, at, kind, state, outcome,
-     app_id, app_ent, order_id, violation_id, request_id) = event
+    (
+        case_id,
+        seq,
+        action,
+        from_state,
+        to_state,
+        at,
+        kind,
+        state,
+        outcome,
+        app_id,
+        app_ent,
+        order_id,
+        violation_id,
+        request_id,
+    ) = event
     subject_id = next((i for i in (app_id, order_id, violation_id, request_id) if i is not None), None)
     payload: dict[str, Any] = {
         "id": f"{case_id}:{seq}",

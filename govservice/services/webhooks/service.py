@@ -47,14 +47,27 @@ class WebhookService:
     async def subscribe(self, actor: Actor, url: str, events: list[str]) -> WebhookCreated:
         _admin(actor)
         _check_url(url)
-        row = SUBS(url=url, secret=new_secret(), events=sorted(set(events)), active=True,
-                   created_by=actor.sub, created_at=self._ctx.clock.now())
+        row = SUBS(
+            url=url,
+            secret=new_secret(),
+            events=sorted(set(events)),
+            active=True,
+            created_by=actor.sub,
+            created_at=self._ctx.clock.now(),
+        )
         async with self._ctx.transaction() as session:
             session.add(row)
             await session.flush()
         view = webhook_view(row)
-        return WebhookCreated(id=view.id, url=view.url, events=view.events, active=view.active,
-                              created_by=view.created_by, created_at=view.created_at, secret=row.secret)
+        return WebhookCreated(
+            id=view.id,
+            url=view.url,
+            events=view.events,
+            active=view.active,
+            created_by=view.created_by,
+            created_at=view.created_at,
+            secret=row.secret,
+        )
 
     async def list(
         self, actor: Actor, *, limit: int, cursor: str | None
@@ -81,8 +94,9 @@ class WebhookService:
 
     # -- deliveries ------------------------------------------------------------------------------
 
-    async def deliveries(self, actor: Actor, webhook_id: int, *, status: str | None, limit: int,
-                         cursor: str | None) -> tuple[list[DeliveryView], str | None]:
+    async def deliveries(
+        self, actor: Actor, webhook_id: int, *, status: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[DeliveryView], str | None]:
         """Newest first."""
         _admin(actor)
         query = select(DELIVERIES).where(DELIVERIES.subscription_id == webhook_id)
@@ -102,8 +116,9 @@ class WebhookService:
         async with self._ctx.transaction() as session:
             row = await session.get(DELIVERIES, delivery_id, with_for_update=True)
             if row is None or row.subscription_id != webhook_id:
-                raise NotFound(f"webhook {webhook_id} has no delivery {delivery_id}",
-                               code="delivery_not_found")
+                raise NotFound(
+                    f"webhook {webhook_id} has no delivery {delivery_id}", code="delivery_not_found"
+                )
             if row.status == DELIVERED:
                 raise Conflict("the delivery was delivered already", code="already_delivered")
             row.status, row.attempts, row.next_attempt_at = PENDING, 0, self._ctx.clock.now()
@@ -124,8 +139,11 @@ def _check_url(url: str) -> None:
     except ValueError:
         ok = False
     if not ok:
-        raise BadRequest("the webhook URL must be an http or https URL with a host and no credentials",
-                         code="invalid_url", errors=[{"field": "url", "message": "not an http(s) URL"}])
+        raise BadRequest(
+            "the webhook URL must be an http or https URL with a host and no credentials",
+            code="invalid_url",
+            errors=[{"field": "url", "message": "not an http(s) URL"}],
+        )
 
 
 async def _subscription(session: AsyncSession, webhook_id: int) -> WebhookSubscriptionRow:

@@ -41,14 +41,28 @@ class DeliveryView(msgspec.Struct, kw_only=True, rename="camel"):
 
 
 def webhook_view(row: WebhookSubscriptionRow) -> WebhookView:
-    return WebhookView(id=row.id, url=row.url, events=list(row.events), active=row.active,
-                       created_by=row.created_by, created_at=row.created_at)
+    return WebhookView(
+        id=row.id,
+        url=row.url,
+        events=list(row.events),
+        active=row.active,
+        created_by=row.created_by,
+        created_at=row.created_at,
+    )
 
 
 def delivery_view(row: WebhookDeliveryRow) -> DeliveryView:
     return DeliveryView(
-        id=row.id, subscription_id=row.subscription_id, event_id=row.event_id, type=row.type,
-        status=row.status, attempts=row.attempts, next_attempt_at=row.next_attempt_at,
-        last_status_code=row.last_status_code, last_error=row.last_error, created_at=row.created_at,
-        delivered_at=row.delivered_at, payload=row.payload,
+        id=row.id,
+        subscription_id=row.subscription_id,
+        event_id=row.event_id,
+        type=row.type,
+        status=row.status,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_status_code=row.last_status_code,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        delivered_at=row.delivered_at,
+        payload=row.payload,
     )
