@@ -181,7 +181,7 @@ async def test_a_step_committing_after_later_steps_were_dispatched_is_still_deli
 
     async def slow_step() -> None:
         async with services.engine.transaction() as session:
-            await services.engine.fire(slow_case, "withdraw", applicant, session=session)
+            await services.engine.fire(slow_case, "file", applicant, session=session)
             ready.set()
             await release.wait()  # committed only after the rounds below
 
@@ -191,11 +191,13 @@ async def test_a_step_committing_after_later_steps_were_dispatched_is_still_deli
     await approved(client, *people)  # later steps, committed first
     await services.webhooks.run_round()
     before = {r.headers["Govservice-Event"] for r in receiver.requests}
-    assert "application.withdraw" not in before and "application.approve" in before
+    assert "application.file" in before and "application.approve" in before  # the other application's
+    assert sum(1 for r in receiver.requests if r.headers["Govservice-Event"] == "application.file") == 1
     release.set()
     await task
     await services.webhooks.run_round()
-    assert [r.headers["Govservice-Event"] for r in receiver.requests].count("application.withdraw") == 1
+    filed = [r for r in receiver.requests if r.headers["Govservice-Event"] == "application.file"]
+    assert len(filed) == 2 and json.loads(filed[1].content)["subjectId"] == slow_app["id"]
 
 
 async def test_a_failing_receiver_is_retried_after_the_backoff(
