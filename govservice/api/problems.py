@@ -22,6 +22,8 @@ from litestar.exceptions import (
 )
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from govservice.domain.calendar import CalendarError
 from govservice.errors import GovServiceError
@@ -189,7 +191,41 @@ def handle_calendar(request: Request[Any, Any, Any], exc: CalendarError) -> Resp
     )
 
 
+# PostgreSQL: deadlock detected, serialization failure, lock not available.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
+
+def _transient(exc: BaseException) -> bool:
+    """Contention, not a fault: the transaction was rolled back whole and a retry may succeed."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    for cause in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        if getattr(cause, "sqlstate", None) in TRANSIENT_SQLSTATES:
+            return True
+    return "database is locked" in str(exc.orig)
+
+
+def handle_database(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    """Under contention (a deadlock PostgreSQL broke, no pooled connection in time, SQLite's lock
+    held past its timeout) the unit of work was rolled back: nothing was written, so the client is
+    told to retry, not that the server failed. Anything else is a fault (500, logged)."""
+    if not _transient(exc):
+        return handle_unexpected(request, exc)
+    log.warning("database busy on %s %s: %s", request.method, request.url.path, str(exc).splitlines()[0])
+    return problem_response(
+        503,
+        "database_busy",
+        "the database was busy and nothing was changed; retry in a moment",
+        path=request.url.path,
+        headers={"Retry-After": "1"},
+    )
+
+
 EXCEPTION_HANDLERS = {
+    DBAPIError: handle_database,
+    PoolTimeout: handle_database,
     GovServiceError: handle_service_error,
     CalendarError: handle_calendar,
     HTTPException: handle_http_exception,
