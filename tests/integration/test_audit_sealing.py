@@ -81,16 +81,26 @@ async def test_an_entry_committed_after_a_higher_id_was_sealed_is_sealed_later(
     """The skip a cursor over ids would make: the lower id commits last."""
     await add(audit, 2)
     if engine.dialect.name == "postgresql":
-        slow, fast = audit._ctx.sessions(), audit._ctx.sessions()
-        async with slow, fast:
-            await slow.begin()
-            late = audit.add(slow, CLERK, Kind.READ, "late", "application:9")
-            await slow.flush()  # takes the lower id
-            async with fast.begin():
-                early = audit.add(fast, CLERK, Kind.READ, "early", "application:9")
-            assert late.id < early.id
-            assert await audit.seal() == 3  # the two before, and the early one: the late one is not committed
-            await slow.commit()
+        flushed, release = asyncio.Event(), asyncio.Event()
+        late_ids: list[int] = []
+
+        async def slow_request() -> None:  # another request: its own task, its own unit of work
+            async with audit._ctx.transaction() as slow:
+                late = audit.add(slow, CLERK, Kind.READ, "late", "application:9")
+                await slow.flush()  # takes the lower id
+                late_ids.append(late.id)
+                flushed.set()
+                await release.wait()
+
+        slow_task = asyncio.create_task(slow_request())
+        await flushed.wait()
+        async with audit._ctx.transaction() as fast:
+            early = audit.add(fast, CLERK, Kind.READ, "early", "application:9")
+            await fast.flush()
+        assert late_ids[0] < early.id
+        assert await audit.seal() == 3  # the two before, and the early one: the late one is not committed
+        release.set()
+        await slow_task
     else:
         # SQLite serialises writers, so its ids follow commit order; a row with an explicit lower id
         # stands for the transaction that took its id first and committed last.
