@@ -68,7 +68,7 @@ class Demo:
             raise SystemExit(
                 f"  ✗ {method} {path} -> {response.status_code} {body.get('code')}: {body.get('detail')}"
             )
-        return body  # type: ignore[no-any-return]
+        return body
 
     def step(self, actor: dict[str, str], app: dict[str, Any], action: str, **payload: Any) -> dict[str, Any]:
         after = self.call("POST", f"/api/v1/applications/{app['id']}/actions/{action}", actor, json=payload)

@@ -18,14 +18,14 @@ from typing import Any, ClassVar
 
 class GovServiceError(Exception):
     status: ClassVar[int] = 400
-    code: ClassVar[str] = "bad_request"
+    code: str = "bad_request"  # a class default; an instance may name its own
     title: ClassVar[str] = "Bad request"
 
     def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
         if code is not None:
-            self.code = code  # type: ignore[misc]
+            self.code = code
         self.extra = extra
 
 

@@ -150,16 +150,17 @@ def cmd_workflows_check(settings: Settings, args: argparse.Namespace) -> int:
     if problems:
         print(f"{len(problems)} problem(s)", file=sys.stderr)
         return 1
+    assert calendar is not None  # it failed to load only with its problems listed above
     names = ", ".join(f"{pid} v{v}" for pid, v in sorted(catalogue.processes))
     from govservice.calendar_commands import _today, calendar_warning
 
-    warning = calendar_warning(calendar, _today(settings))  # type: ignore[arg-type]
+    warning = calendar_warning(calendar, _today(settings))
     if warning:
         print(warning, file=sys.stderr)
     print(
-        f"ok: {len(catalogue.processes)} process(es) ({names}); calendar {calendar.first_year}-"  # type: ignore[union-attr]
+        f"ok: {len(catalogue.processes)} process(es) ({names}); calendar {calendar.first_year}-"
         f"{calendar.last_year} ({calendar.version})"
-    )  # type: ignore[union-attr]
+    )
     return 0
 
 

@@ -142,7 +142,7 @@ def create_app(
             "webhooks": provide(services.webhooks),
         },
         middleware=[PROMETHEUS.middleware, BearerAuthentication, IdempotencyMiddleware],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         before_request=require_declared_media_type,
         openapi_config=openapi_config(__version__),
         compression_config=CompressionConfig(

@@ -22,6 +22,7 @@ from litestar.exceptions import (
 )
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
+from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -223,7 +224,7 @@ def handle_database(request: Request[Any, Any, Any], exc: Exception) -> Response
     )
 
 
-EXCEPTION_HANDLERS = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DBAPIError: handle_database,
     PoolTimeout: handle_database,
     GovServiceError: handle_service_error,

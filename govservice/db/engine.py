@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar, Token
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -33,11 +33,11 @@ class UnitSession(AsyncSession):
 
     _unit_token: Token[bool] | None = None
 
-    async def __aenter__(self) -> UnitSession:
+    async def __aenter__(self) -> Self:
         if _IN_UNIT.get():
             raise NestedUnitOfWork("a second database session inside a unit of work: pass the session down")
         self._unit_token = _IN_UNIT.set(True)
-        return await super().__aenter__()  # type: ignore[return-value]
+        return await super().__aenter__()
 
     async def __aexit__(self, *exc: Any) -> None:
         try:

@@ -171,7 +171,8 @@ class WorkingCalendar:
         return WorkingCalendar([*self._official.values(), *extra]) if extra else self
 
     def to_builtins(self) -> list[object]:
-        return msgspec.to_builtins(list(self._official.values()))  # type: ignore[no-any-return]
+        content: list[object] = msgspec.to_builtins(list(self._official.values()))
+        return content
 
     @classmethod
     def from_builtins(cls, data: object) -> WorkingCalendar:

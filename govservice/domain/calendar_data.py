@@ -34,13 +34,13 @@ class CalendarMissing(CalendarError):
         self.year = year
 
 
-class Holiday(Record):
+class Holiday(Record, frozen=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     first: date
     last: date
 
 
-class CalendarYear(Record):
+class CalendarYear(Record, frozen=True):
     year: Annotated[int, msgspec.Meta(ge=1949, le=2200)]
     holidays: list[Holiday]
     make_up_working_days: list[date] = msgspec.field(default_factory=list)

@@ -51,7 +51,7 @@ class FileFormat(enum.StrEnum):
     DWG = "dwg"
 
 
-class Material(Record):
+class Material(Record, frozen=True):
     code: Code
     name: Text
     kind: MaterialKind
@@ -65,13 +65,13 @@ class Material(Record):
     note: Text | None = None
 
 
-class Fee(Record):
+class Fee(Record, frozen=True):
     item: Text
     amount_yuan: Annotated[float, msgspec.Meta(ge=0)]
     basis: Text | None = None
 
 
-class Replacement(Record):
+class Replacement(Record, frozen=True):
     """What to use instead of a cancelled or adjusted matter."""
 
     description: Text
@@ -79,14 +79,14 @@ class Replacement(Record):
     department: Text | None = None  # when another department handles it now
 
 
-class StatusChange(Record):
+class StatusChange(Record, frozen=True):
     effective: date
     reason: Text
     legal_basis: Text
     replacement: Replacement | None = None
 
 
-class MatterGuide(Record):
+class MatterGuide(Record, frozen=True):
     code: Code
     name: Text
     name_en: Text

@@ -13,24 +13,24 @@ from govservice.domain.base import Record
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
-class PackageItem(Record):
+class PackageItem(Record, frozen=True):
     code: Name
     name: Name
     name_en: Name
 
 
-class GreenChannel(Record):
+class GreenChannel(Record, frozen=True):
     enabled: bool
     promised_limit_divisor: Annotated[int, msgspec.Meta(ge=1, le=10)] = 2
     queue_priority: bool = True
     assign_to_adviser_unit: bool = True
 
 
-class ResponseLine(Record):
+class ResponseLine(Record, frozen=True):
     response_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 14)] = 24
 
 
-class InspectionRestraint(Record):
+class InspectionRestraint(Record, frozen=True):
     annual_routine_cap: Annotated[int, msgspec.Meta(ge=0, le=52)] = 1
     override_reasons: list[Name] = msgspec.field(
         default_factory=lambda: ["complaint", "fire_risk", "post_check"]
@@ -38,12 +38,12 @@ class InspectionRestraint(Record):
     merge_window_days: Annotated[int, msgspec.Meta(ge=0, le=366)] = 30
 
 
-class Industry(Record):
+class Industry(Record, frozen=True):
     code: Name
     name: Name
 
 
-class ServicePackage(Record):
+class ServicePackage(Record, frozen=True):
     id: Name
     version: Annotated[int, msgspec.Meta(ge=1)]
     name: Name

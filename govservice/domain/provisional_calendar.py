@@ -20,8 +20,8 @@ import math
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-import ephem  # type: ignore[import-untyped]
-from lunardate import LunarDate  # type: ignore[import-untyped]
+import ephem
+from lunardate import LunarDate
 
 from govservice.domain.calendar_data import CalendarYear, Holiday
 

@@ -15,11 +15,13 @@ calendar other than today's (each process stores the calendar it runs with).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from govservice.domain.calendar import ClockStatus, WorkingCalendar
 from govservice.services.audit.service import CALENDAR_ACTOR
@@ -33,6 +35,7 @@ from govservice.services.engine import (
     case_view_of_row,
 )
 from govservice.services.engine_views import CaseView
+from govservice.workflow import Process
 
 log = logging.getLogger("govservice.calendar")
 
@@ -56,7 +59,8 @@ class RolloverReport:
     changed: list[int] = field(default_factory=list)
 
 
-FollowUp = Any  # async (session-like connection, case, changes) -> None, per subject kind
+# Per subject kind: what else follows the case's re-derived deadlines, in the case's transaction.
+FollowUp = Callable[[AsyncConnection, CaseView, Sequence[DeadlineChange]], Awaitable[None]]
 
 
 class CalendarRollover:
@@ -78,7 +82,7 @@ class CalendarRollover:
             ).scalar()
         return WorkingCalendar.from_builtins(content) if content is not None else None
 
-    async def _stored(self, conn: Any, version: str) -> WorkingCalendar:
+    async def _stored(self, conn: AsyncConnection, version: str) -> WorkingCalendar:
         """A case's pinned calendar as stored, lent nothing."""
         if version not in self._pinned:
             content = (
@@ -141,7 +145,6 @@ class CalendarRollover:
                 report.deadlines,
                 report.cases,
             )
-        return report
 
     async def _rederive(
         self, case_id: int, previous: WorkingCalendar, now: datetime, today: date
@@ -183,7 +186,7 @@ class CalendarRollover:
                 await follow_up(conn, case, changes)
         return changes
 
-    async def _done_on_current(self, conn: Any, case_id: int) -> bool:
+    async def _done_on_current(self, conn: AsyncConnection, case_id: int) -> bool:
         last = (
             await conn.execute(
                 select(EVENTS.c.payload)
@@ -192,7 +195,7 @@ class CalendarRollover:
                 .limit(1)
             )
         ).scalar()
-        return bool(last) and last.get("calendarVersion") == self._engine.calendar.version
+        return bool(last and last.get("calendarVersion") == self._engine.calendar.version)
 
     @staticmethod
     def _clock_change(
@@ -212,7 +215,9 @@ class CalendarRollover:
         new_due = case.clock.due(new_calendar)
         return [DeadlineChange("statutory", old_due, new_due)] if new_due and new_due != old_due else []
 
-    async def _write(self, conn: Any, case: CaseView, changes: list[DeadlineChange], now: datetime) -> bool:
+    async def _write(
+        self, conn: AsyncConnection, case: CaseView, changes: list[DeadlineChange], now: datetime
+    ) -> bool:
         clock = next((c for c in changes if c.deadline == "statutory"), None)
         values: dict[str, Any] = {"version": case.version + 1, "updated_at": now}
         if clock is not None:
@@ -259,6 +264,6 @@ class CalendarRollover:
         return True
 
 
-def _counts_hours(process: Any, state: str | None) -> bool:
+def _counts_hours(process: Process, state: str | None) -> bool:
     deadline = getattr(process.states.get(state), "deadline", None) if state else None
     return deadline is not None and deadline.hours is not None

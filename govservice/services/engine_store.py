@@ -20,6 +20,7 @@ from govservice.db.models.workflow import (
     WorkflowOutboxRow,
     WorkflowTimerRow,
 )
+from govservice.db.results import rowcount
 from govservice.domain.calendar import CaseClock
 from govservice.services.engine_views import CaseView
 from govservice.workflow import CaseData
@@ -199,7 +200,7 @@ async def save(session: AsyncSession, step: StepWrite) -> bool:
             updated_at=step.now,
         )
     )
-    if moved.rowcount != 1:
+    if rowcount(moved) != 1:
         return False
     await _event_and_outbox(session, step.case_id, step.version, step.state, step.now, step.event)
     ending = update(TIMERS).where(TIMERS.c.case_id == step.case_id, TIMERS.c.status == PENDING)
@@ -222,7 +223,7 @@ async def mark_fired(session: AsyncSession, timer_id: int, now: datetime) -> boo
         .where(TIMERS.c.id == timer_id, TIMERS.c.status == PENDING)
         .values(status=FIRED, fired_at=now)
     )
-    return bool(done.rowcount == 1)
+    return rowcount(done) == 1
 
 
 async def end_timer(session: AsyncSession, timer_id: int, status: str, now: datetime, detail: str) -> None:
@@ -256,7 +257,7 @@ async def claim_due(
         .order_by(TIMERS.c.due_at, TIMERS.c.id)
         .limit(limit)
     )
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     claim = (
         update(TIMERS)

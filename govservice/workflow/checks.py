@@ -24,9 +24,9 @@ from collections import deque
 from typing import NewType
 
 from govservice.domain.actor import Role
-from govservice.workflow.definition import ProcessDefinition
+from govservice.workflow.definition import CallSpec, ProcessDefinition
 from govservice.workflow.errors import Problem
-from govservice.workflow.registry import Registry
+from govservice.workflow.registry import Kind, Registry
 
 ActionName = NewType("ActionName", str)
 """Annotate a guard or effect parameter with this when it names an action of the process."""
@@ -81,11 +81,15 @@ def check(definition: ProcessDefinition, registry: Registry, file: str) -> list[
         for role in transition.roles or ():
             if role not in ROLES:
                 add("unknown-role", f"{label}: role {role!r} is not a role", transition.sources[0])
-        for kind, specs in (("guard", transition.when), ("effect", transition.effects)):
+        calls: tuple[tuple[Kind, list[CallSpec]], ...] = (
+            ("guard", transition.when),
+            ("effect", transition.effects),
+        )
+        for kind, specs in calls:
             for spec in specs:
-                call, errors = registry.bind(kind, spec)  # type: ignore[arg-type]
-                name = spec if isinstance(spec, str) else next(iter(spec), None) if len(spec) == 1 else None
-                known = name is not None and registry.find(kind, name) is not None  # type: ignore[arg-type]
+                call, errors = registry.bind(kind, spec)
+                called = spec if isinstance(spec, str) else next(iter(spec), None) if len(spec) == 1 else None
+                known = called is not None and registry.find(kind, called) is not None
                 for error in errors:
                     add(
                         f"{kind}-parameters" if known else f"unknown-{kind}",
@@ -94,7 +98,7 @@ def check(definition: ProcessDefinition, registry: Registry, file: str) -> list[
                     )
                 if call is None:
                     continue
-                entry = registry.find(kind, call.name)  # type: ignore[arg-type]
+                entry = registry.find(kind, call.name)
                 for param in entry.parameters() if entry else ():
                     value = call.params.get(param.name)
                     if param.annotation is ActionName and value is not None and value not in actions:

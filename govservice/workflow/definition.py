@@ -46,7 +46,7 @@ class ClockMode(enum.StrEnum):
     PAUSED = "paused"  # entering it pauses the clock (art. 45: time not counted)
 
 
-class Deadline(Record):
+class Deadline(Record, frozen=True):
     """Entering the state arms a timer: after ``working_days`` (a legal limit) or ``hours`` (a
     service promise, counted on the clock) the system takes ``fire``. Exactly one is given."""
 
@@ -62,7 +62,7 @@ class Deadline(Record):
         return f"{self.working_days} WD" if self.working_days is not None else f"{self.hours} h"
 
 
-class Countersign(Record):
+class Countersign(Record, frozen=True):
     """``action`` from this state needs ``approvals`` distinct people holding one of ``roles``,
     none of whom took an earlier step of the same case."""
 
@@ -71,7 +71,7 @@ class Countersign(Record):
     roles: Annotated[list[Name], msgspec.Meta(min_length=1)]
 
 
-class StateDef(Record):
+class StateDef(Record, frozen=True):
     actor: Name | None = None  # the role whose queue holds cases in this state
     clock: ClockMode | None = None  # None: entering the state leaves the clock as it is
     terminal: Name | None = None  # the outcome (approved, refused, ...) of a final state
@@ -80,7 +80,7 @@ class StateDef(Record):
     description: Text | None = None
 
 
-class TransitionDef(Record):
+class TransitionDef(Record, frozen=True):
     action: Name
     source: Name | list[Name] = msgspec.field(name="from")
     to: Name
@@ -94,7 +94,7 @@ class TransitionDef(Record):
         return (self.source,) if isinstance(self.source, str) else tuple(self.source)
 
 
-class ProcessDefinition(Record):
+class ProcessDefinition(Record, frozen=True):
     id: ProcessId
     version: Annotated[int, msgspec.Meta(ge=1)]
     states: Annotated[dict[Name, StateDef], msgspec.Meta(min_length=1)]

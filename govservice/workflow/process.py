@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import msgspec
 
 from govservice.workflow.checks import check
-from govservice.workflow.definition import Countersign, ProcessDefinition, StateDef
+from govservice.workflow.definition import CallSpec, Countersign, ProcessDefinition, StateDef
 from govservice.workflow.errors import InvalidDefinition
-from govservice.workflow.registry import REGISTRY, Call, Entry, Registry
+from govservice.workflow.registry import REGISTRY, Call, Entry, Kind, Registry
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +97,9 @@ def compile_process(
     return Process(definition, transitions)
 
 
-def _bound(registry: Registry, kind: str, spec: object) -> tuple[Call, Entry]:
-    call, _ = registry.bind(kind, spec)  # type: ignore[arg-type]
+def _bound(registry: Registry, kind: Kind, spec: CallSpec) -> tuple[Call, Entry]:
+    call, _ = registry.bind(kind, spec)
     assert call is not None  # checked above
-    entry = registry.find(kind, call.name)  # type: ignore[arg-type]
+    entry = registry.find(kind, call.name)
     assert entry is not None
     return call, entry

@@ -69,7 +69,7 @@ def matter_out(matter: PublishedMatter) -> MatterOut:
     )
 
 
-_PAGES = EncodedPages()
+_PAGES: EncodedPages[Page[MatterOut]] = EncodedPages()
 
 
 def _cursor_after(items: list[PublishedMatter], cursor: str | None) -> list[PublishedMatter]:
@@ -129,7 +129,7 @@ class MatterController(Controller):
     ) -> Response[Page[MatterOut]]:
         current = await catalogue.current()
 
-        def encode() -> bytes:
+        def build() -> Page[MatterOut]:
             matters = _cursor_after(current, cursor)
             if status is not None:
                 matters = [m for m in matters if m.guide.status is status]
@@ -139,9 +139,9 @@ class MatterController(Controller):
                 matters = [m for m in matters if m.guide.kind is kind]
             page = matters[:limit]
             next_cursor = page[-1].guide.code if len(matters) > limit else None
-            return msgspec.json.encode(Page(items=[matter_out(m) for m in page], next_cursor=next_cursor))
+            return Page(items=[matter_out(m) for m in page], next_cursor=next_cursor)
 
-        page = _PAGES.get(current, (status, unit, kind, limit, cursor), encode)
+        page = _PAGES.get(current, (status, unit, kind, limit, cursor), build)
         return page.response(request, cache_control="public, max-age=5")
 
     @get(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from litestar import Controller, Request, Response, get
 from sqlalchemy import text
@@ -36,6 +36,12 @@ class Jwks(Schema):
     keys: list[Jwk]
 
 
+def _not_ready(code: str, detail: str, path: str) -> Response[Health]:
+    """A 503 problem (documented by ``responses=problems(503)``), typed as the ``Response[Health]``
+    that documents the readiness probe's 200 body."""
+    return cast("Response[Health]", problem_response(503, code, detail, path=path))
+
+
 class SystemController(Controller):
     tags = ["system"]
     include_in_schema = True
@@ -58,19 +64,17 @@ class SystemController(Controller):
                 await connection.execute(text("SELECT 1"))
             revision = await current_revision(engine)
         except Exception as exc:  # any driver error means: not ready
-            return problem_response(
-                503,
+            return _not_ready(
                 "database_unavailable",
                 f"the database does not answer: {type(exc).__name__}",
-                path=request.url.path,
+                request.url.path,
             )
         if revision != head:
-            return problem_response(
-                503,
+            return _not_ready(
                 "migrations_pending",
                 f"the database is at revision {revision or 'none'}, the code expects {head}; "
                 "run `govservice migrate`",
-                path=request.url.path,
+                request.url.path,
             )
         return Response(Health(status="ok", database="ok", revision=revision))
 

@@ -31,7 +31,7 @@ from govservice.domain.enforcement.violation_types import (
 Yuan = Annotated[int, msgspec.Meta(ge=0)]
 
 
-class PenaltyProposal(Record):
+class PenaltyProposal(Record, frozen=True):
     violation_type: TypeCode
     penalty_basis: Text
     legal_min_yuan: Yuan

@@ -57,7 +57,7 @@ class ConditionCode(enum.StrEnum):
     WITHIN_LIMITATION = "within_limitation"
 
 
-class Condition(Record):
+class Condition(Record, frozen=True):
     code: ConditionCode
     met: bool
     evidence: Text
@@ -71,7 +71,7 @@ class Outcome(enum.StrEnum):
     TIME_BARRED = "time_barred"  # 超过追责时效，不再给予行政处罚
 
 
-class WaiverEvaluation(Record):
+class WaiverEvaluation(Record, frozen=True):
     finding_id: str
     uscc: str
     violation_type: TypeCode

@@ -27,7 +27,7 @@ Uscc = Annotated[str, msgspec.Meta(min_length=18, max_length=18)]
 FloorLabel = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 
 
-class Measurement(Record):
+class Measurement(Record, frozen=True):
     """One measured quantity; ``floor`` is set exactly when the quantity is per floor."""
 
     quantity: Slug
@@ -38,7 +38,7 @@ class Measurement(Record):
         finite_non_negative(self.value, f"measurement {self.quantity}")
 
 
-class Finding(Record):
+class Finding(Record, frozen=True):
     id: FindingId
     uscc: Uscc
     violation_type: TypeCode
@@ -64,7 +64,7 @@ class Finding(Record):
         )
 
 
-class PriorFinding(Record):
+class PriorFinding(Record, frozen=True):
     """Another finding against some enterprise, as the look-back check sees it."""
 
     id: FindingId

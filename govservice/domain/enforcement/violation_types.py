@@ -38,7 +38,7 @@ class QuantityUnit(enum.StrEnum):
     FRACTION = "fraction"  # a share between 0 and 1 (0.2 = 20 %)
 
 
-class Quantity(Record):
+class Quantity(Record, frozen=True):
     """Something an inspector measures for a finding of this type."""
 
     code: Slug
@@ -49,17 +49,17 @@ class Quantity(Record):
     per_floor: bool = False
 
 
-class FineRange(Record):
+class FineRange(Record, frozen=True):
     min_yuan: Yuan
     max_yuan: Yuan
 
 
-class LegalBasis(Record):
+class LegalBasis(Record, frozen=True):
     violated: Annotated[list[Text], msgspec.Meta(min_length=1)]  # the duty broken
     penalty: Text  # the article that sets the fine
 
 
-class ViolationType(Record):
+class ViolationType(Record, frozen=True):
     code: TypeCode
     name: Text
     name_en: Text
@@ -73,7 +73,7 @@ class ViolationType(Record):
         return next((q for q in self.quantities if q.code == code), None)
 
 
-class Tier(Record):
+class Tier(Record, frozen=True):
     code: Slug
     name: Text
     name_en: Text
@@ -87,7 +87,7 @@ class CircumstanceEffect(enum.StrEnum):
     AGGRAVATING = "aggravating"  # 从重: one tier heavier
 
 
-class Circumstance(Record):
+class Circumstance(Record, frozen=True):
     code: Slug
     name: Text
     name_en: Text
@@ -95,7 +95,7 @@ class Circumstance(Record):
     basis: Text | None = None
 
 
-class Discretion(Record):
+class Discretion(Record, frozen=True):
     tiers: Annotated[list[Tier], msgspec.Meta(min_length=1)]  # lightest first
     base_tiers: dict[HarmLevel, Slug]
     circumstances: list[Circumstance] = msgspec.field(default_factory=list)
@@ -104,7 +104,7 @@ class Discretion(Record):
         return next((c for c in self.circumstances if c.code == code), None)
 
 
-class ViolationCatalogue(Record):
+class ViolationCatalogue(Record, frozen=True):
     id: RuleId
     version: Annotated[int, msgspec.Meta(ge=1)]
     effective: date

@@ -25,7 +25,7 @@ def finite_non_negative(value: Decimal, what: str) -> None:
         raise ValueError(f"{what} must be a finite number >= 0, got {value}")
 
 
-class Threshold(Record):
+class Threshold(Record, frozen=True):
     quantity: Slug
     max: Decimal  # inclusive: exactly at it is within, anything above is not
 
@@ -33,19 +33,19 @@ class Threshold(Record):
         finite_non_negative(self.max, f"threshold {self.quantity} max")
 
 
-class WaiverEntry(Record):
+class WaiverEntry(Record, frozen=True):
     type: TypeCode
     thresholds: Annotated[list[Threshold], msgspec.Meta(min_length=1)]
     note: Text | None = None
 
 
-class Limitation(Record):
+class Limitation(Record, frozen=True):
     years: Years  # 违法行为在二年内未被发现的，不再给予行政处罚
     life_or_health_years: Years  # 涉及公民生命健康安全且有危害后果的，延长至五年
     basis: Text
 
 
-class WaiverList(Record):
+class WaiverList(Record, frozen=True):
     id: RuleId
     version: Annotated[int, msgspec.Meta(ge=1)]
     title: Text

@@ -3,19 +3,22 @@ re-derives them (calendar_rollover): the 容缺 supplement deadline and the post
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from govservice.db.models import ApplicationRow
 from govservice.services.applications.plugins import SUPPLEMENT_TIMER
 from govservice.services.applications.records import POST_CHECK_STATES
+from govservice.services.calendar_rollover import DeadlineChange
 from govservice.services.engine_views import CaseView
 
 APPS = ApplicationRow.__table__
 
 
-async def follow_rederived(conn: Any, case: CaseView, changes: list[Any]) -> None:
+async def follow_rederived(conn: AsyncConnection, case: CaseView, changes: Sequence[DeadlineChange]) -> None:
     values: dict[str, Any] = {}
     for change in changes:
         if change.deadline == SUPPLEMENT_TIMER:

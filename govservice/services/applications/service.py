@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import msgspec
-from sqlalchemy import and_, func, literal, or_, select, union_all, update
+from sqlalchemy import and_, false, func, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govservice.db.models import (
@@ -509,7 +509,7 @@ class ApplicationService:
             query = query.where(
                 or_(
                     and_(ApplicationRow.priority.is_(first), ApplicationRow.id > last_id),
-                    ApplicationRow.priority.is_(False) if first else False,
+                    ApplicationRow.priority.is_(False) if first else false(),
                 )
             )
         query = query.order_by(ApplicationRow.priority.desc(), ApplicationRow.id).limit(limit + 1)

@@ -26,7 +26,7 @@ class MaterialStatus(View):
     outstanding: bool  # awaited as a 容缺 supplement
 
 
-class ApplicationView(CalendarMark, kw_only=True, rename="camel"):
+class ApplicationView(CalendarMark, frozen=True, kw_only=True, rename="camel"):
     """``calendarStatus``: whether any of its dates (clock, promised and supplement due dates)
     rests on a provisional calendar year."""
 
@@ -72,7 +72,7 @@ class MaterialView(View):
     uploaded_at: datetime
 
 
-class NoticeView(CalendarMark, kw_only=True, rename="camel"):
+class NoticeView(CalendarMark, frozen=True, kw_only=True, rename="camel"):
     """A notice as issued; ``calendarStatus`` says whether its deadline fell in a provisional year
     when it was read (a later official calendar re-derives the deadline, shown in the timeline)."""
 

@@ -65,7 +65,7 @@ async def add(
         "working_days": working_days,
     }
     values |= {m: int(measures.get(m, 0)) for m in MEASURES}
-    upsert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = upsert(T).values(values)
     await session.execute(
         statement.on_conflict_do_update(

@@ -34,7 +34,7 @@ from govservice.services.ratings.work_orders import SUBJECT_KIND as WORK_ORDER_S
 
 A, N, R, W, V, C = ApplicationRow, ApplicationCountRow, RatingRow, WorkOrderRow, ViolationRow, WorkflowCaseRow
 Key = str | None  # the group's unit or matter code; None when not grouped
-Q = TypeVar("Q", bound=Select[Any])
+Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,7 @@ async def _custom_plans(session: AsyncSession) -> None:
     """On PostgreSQL, plan each statement for its own period: after five runs of a prepared
     statement the server may switch to a generic plan, which for a date range that covers most of a
     table is many times slower than the one it would choose knowing the dates."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
@@ -199,9 +199,13 @@ async def application_tallies(
             unrated_counted[row.group_key] += int(row.n)
 
     ratings = select().where(period.holds_instant(R.concluded_at))
-    keys = ((R.concluded_at < rated_after).label("window_over"), R.excluded, (R.stars >= 3).label("good"))
+    rating_keys = (
+        (R.concluded_at < rated_after).label("window_over"),
+        R.excluded,
+        (R.stars >= 3).label("good"),
+    )
     for row in await _grouped(
-        session, ratings, scope, R.unit, R.matter_code, func.count().label("n"), keys=keys
+        session, ratings, scope, R.unit, R.matter_code, func.count().label("n"), keys=rating_keys
     ):
         t, n = tallies[row.group_key], int(row.n)
         unrated_counted[row.group_key] -= n if row.window_over else 0  # rated after all

@@ -4,6 +4,7 @@ them; an enterprise sees its own entry."""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -183,7 +184,7 @@ class KeyEnterpriseRegistry:
 
     # -- changes --------------------------------------------------------------------------------
 
-    def _check_industries(self, industries: list[str]) -> None:
+    def _check_industries(self, industries: builtins.list[str]) -> None:
         known = {i.code for i in self.package.industries}
         unknown = [code for code in industries if code not in known]
         if unknown:

@@ -157,8 +157,8 @@ class RequestService:
             return await self._get(session, actor, row.id)
 
     def _visible(
-        self, actor: Actor, query: Select[tuple[EnterpriseRequestRow, WorkflowCaseRow]]
-    ) -> Select[tuple[EnterpriseRequestRow, WorkflowCaseRow]]:
+        self, actor: Actor, query: Select[EnterpriseRequestRow, WorkflowCaseRow]
+    ) -> Select[EnterpriseRequestRow, WorkflowCaseRow]:
         if actor.has(Role.ADMIN):
             return query
         clauses = []
@@ -176,7 +176,7 @@ class RequestService:
         return query.where(or_(*clauses))
 
     @staticmethod
-    def _base() -> Select[tuple[EnterpriseRequestRow, WorkflowCaseRow]]:
+    def _base() -> Select[EnterpriseRequestRow, WorkflowCaseRow]:
         return select(EnterpriseRequestRow, WorkflowCaseRow).join(
             WorkflowCaseRow, WorkflowCaseRow.id == EnterpriseRequestRow.case_id
         )

@@ -7,6 +7,7 @@ cannot be reported before the rater was called. Every other action is the engine
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -208,7 +209,7 @@ class WorkOrderService:
                 self._audit_read(session, actor, order, rating)
         return items, (_encode_cursor(items[-1].id) if len(rows) > limit else None)
 
-    async def actions(self, actor: Actor, order_id: int) -> list[ActionOption]:
+    async def actions(self, actor: Actor, order_id: int) -> builtins.list[ActionOption]:
         async with self._ctx.sessions() as session:
             order, _ = await self._load(session, actor, order_id)
             return await self._engine.available(order.case_id, actor, session)

@@ -29,7 +29,8 @@ PARALLEL = 8
 
 def backoff(attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failed attempt: 1 min, 2, 4, ... capped at 6 h."""
-    return min(FIRST_BACKOFF * 2 ** (attempts - 1), MAX_BACKOFF)
+    factor: float = 2 ** (attempts - 1)  # a fraction only before a first failure
+    return min(FIRST_BACKOFF * factor, MAX_BACKOFF)
 
 
 @dataclass(slots=True)

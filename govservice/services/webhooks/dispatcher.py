@@ -84,7 +84,7 @@ class Dispatcher:
                 return 0
             subs = list(await session.scalars(select(SUBS).where(SUBS.active.is_(True)).order_by(SUBS.id)))
             now = self._ctx.clock.now()
-            deliveries = []
+            deliveries: list[dict[str, Any]] = []
             for row in rows:
                 payload = _payload(row[1:])
                 deliveries.extend(

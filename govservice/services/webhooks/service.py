@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from urllib.parse import urlsplit
 
 import httpx
@@ -96,7 +97,7 @@ class WebhookService:
 
     async def deliveries(
         self, actor: Actor, webhook_id: int, *, status: str | None, limit: int, cursor: str | None
-    ) -> tuple[list[DeliveryView], str | None]:
+    ) -> tuple[builtins.list[DeliveryView], str | None]:
         """Newest first."""
         _admin(actor)
         query = select(DELIVERIES).where(DELIVERIES.subscription_id == webhook_id)
