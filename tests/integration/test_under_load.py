@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import random
 import time
 from collections import Counter, defaultdict
@@ -42,10 +43,12 @@ from tests.integration.live_server import (
 
 # -- sizes ------------------------------------------------------------------------------------
 
-MIXED_CLIENTS = 32  # of which clerks and supervisors:
-MIXED_CLERKS = 6
-MIXED_SUPERVISORS = 2
-MIXED_SECONDS = 10.0
+# CI's sizes; GOVSERVICE_LOAD_CLIENTS / GOVSERVICE_LOAD_SECONDS run the same scenario bigger by hand, e.g.
+# 64 clients for 20 s (`pytest tests/integration/test_under_load.py -k mixed -s` prints the figures).
+MIXED_CLIENTS = int(os.environ.get("GOVSERVICE_LOAD_CLIENTS", "32"))  # of which clerks and supervisors:
+MIXED_CLERKS = max(6, MIXED_CLIENTS * 3 // 16)
+MIXED_SUPERVISORS = max(2, MIXED_CLIENTS // 16)
+MIXED_SECONDS = float(os.environ.get("GOVSERVICE_LOAD_SECONDS", "10"))
 MIXED_SHARED_EVERY = 2  # every 2nd applicant acts for one shared enterprise (and races the others' drafts)
 
 FIRST_USE_CLIENTS = 40
@@ -107,6 +110,7 @@ class Call:
     expected: int
     detail: str = ""
     after_kill: bool = False  # sent or cut off once the server was being killed
+    seconds: float = 0.0  # how long the answer took (0 for no answer)
 
 
 @dataclass
@@ -138,6 +142,7 @@ class Ledger:
     ) -> httpx.Response | None:
         if not self.running():
             return None  # not sent: the load is over (or the server is being killed)
+        sent = time.monotonic()
         try:
             response = await http.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
@@ -150,7 +155,9 @@ class Ledger:
                 await asyncio.sleep(0.05)  # no hot loop against a server that is gone
             return None
         detail = "" if response.status_code == expect else response.text[:300]
-        self.calls.append(Call(who, op, app_id, response.status_code, expect, detail, after_kill=self.down))
+        self.calls.append(
+            Call(who, op, app_id, response.status_code, expect, detail, self.down, time.monotonic() - sent)
+        )
         return response
 
     async def create(
@@ -251,13 +258,20 @@ class Ledger:
         statuses = Counter(c.status for c in self.live_calls())
         races = {s: statuses[s] for s in sorted(RACE_STATUSES)}
         in_flight = sum(1 for c in self.calls if c.after_kill and c.status is None)
+        answered = sorted(c.seconds for c in self.live_calls() if c.status is not None)
+        p50, p99 = (
+            (answered[len(answered) // 2], answered[min(len(answered) - 1, len(answered) * 99 // 100)])
+            if answered
+            else (0.0, 0.0)
+        )
         return (
             f"[{name}] {len(self.calls)} calls: 2xx={sum(n for s, n in statuses.items() if s and s < 300)} "
             f"races={races} 5xx={len(self.server_errors())} transport errors={len(self.transport_errors())} "
             f"other 4xx={len(self.unexpected())} cut off by the kill={in_flight}; acknowledged: "
             f"{len(self.created)} applications, {sum(len(u) for u in self.uploads.values())} uploads, "
             f"{sum(sum(c.values()) for c in self.actions.values())} actions "
-            f"{dict(sum(self.actions.values(), Counter()))}"
+            f"{dict(sum(self.actions.values(), Counter()))}; latency p50 {p50 * 1000:.0f} ms, "
+            f"p99 {p99 * 1000:.0f} ms"
         )
 
     def assert_no_failures(self) -> None:
