@@ -42,8 +42,16 @@ class EnterpriseService:
         own = actor.has(Role.APPLICANT) and actor.ent == uscc
         if not own and not actor.is_staff:
             raise NotFound(f"enterprise {uscc} is not known", code="enterprise_not_found")
-        async with self._ctx.sessions() as session:
-            return await self._view(session, uscc)
+        if own:
+            async with self._ctx.sessions() as session:
+                return await self._view(session, uscc)
+        async with self._ctx.transaction() as session:  # staff reading an enterprise's standing: in its log
+            view = await self._view(session, uscc)
+            if self._audit is not None:
+                self._audit.add(
+                    session, actor, Kind.READ, "get_enterprise", f"enterprise:{uscc}", enterprise=uscc
+                )
+            return view
 
     async def _view(self, session: AsyncSession, uscc: str) -> EnterpriseView:
         row = await session.get(EnterpriseRow, uscc)

@@ -215,3 +215,15 @@ async def test_steps_a_timer_took_are_recorded_once(
     report = await client.get(VERIFY, headers=assessor)
     assert report.status_code == 200, report.text
     assert report.json()["intact"] is True and report.json()["unsealed"] == 0
+
+
+async def test_a_staff_read_of_an_enterprise_standing_is_in_its_data_access_log(
+    client: httpx.AsyncClient, applicant: dict[str, str], auth: TokenFactory
+) -> None:
+    await filed(client, applicant)  # the enterprise is known
+    clerk = auth("clerk", sub="clerk-7", unit=APPROVAL)
+    assert (await client.get(f"/api/v1/enterprises/{ENT_A}", headers=clerk)).status_code == 200
+    assert (await client.get(f"/api/v1/enterprises/{ENT_A}", headers=applicant)).status_code == 200
+    log = (await client.get(f"/api/v1/enterprises/{ENT_A}/data-access", headers=applicant)).json()["items"]
+    standing = [item for item in log if item["action"] == "get_enterprise"]
+    assert [(i["actorSub"], i["subject"]) for i in standing] == [("clerk-7", f"enterprise:{ENT_A}")]
