@@ -153,6 +153,32 @@ async def test_first_offense_corrected_on_the_spot_is_waived_with_the_fine_it_sp
     assert decided["education"]["content"]
 
 
+@pytest.mark.parametrize(("harm", "fine"), [("general", 27500), ("serious", 43250)])
+async def test_a_first_corrected_violation_of_more_than_minor_harm_is_not_waived(
+    client: httpx.AsyncClient,
+    inspector: dict[str, str],
+    legal: dict[str, str],
+    auth: TokenFactory,
+    harm: str,
+    fine: int,
+) -> None:
+    """Administrative Penalty Law art. 33: only a first violation of minor harm (轻微) goes unpunished."""
+    case = await _corrected_on_spot(client, inspector, harm=harm)
+    assert case["state"] == "penalty_review" and case["eligible"] is False
+    [unmet] = [c for c in case["evaluation"]["conditions"] if not c["met"]]
+    assert unmet["code"] == "minor_harm" and unmet["compared"]["harmLevel"] == harm
+    assert case["fineYuan"] == fine and case["fineSparedYuan"] is None
+    decided = await _act(client, legal, case["id"], "countersign")
+    assert decided["decision"] == "penalty"
+    stats = (await client.get("/api/v1/enforcement/statistics", headers=auth("supervisor"))).json()
+    assert (stats["waivers"], stats["finesSparedYuan"], stats["penalties"], stats["penaltiesYuan"]) == (
+        0,
+        0,
+        1,
+        fine,
+    )
+
+
 async def test_repeat_within_a_year_gets_a_penalty_proposal(
     client: httpx.AsyncClient, inspector: dict[str, str], legal: dict[str, str], clock: ManualClock
 ) -> None:
@@ -313,6 +339,26 @@ async def test_violation_past_the_limitation_period_is_time_barred_not_fined(
     assert case["evaluation"]["outcome"] == "time_barred" and case["fineYuan"] is None
     decided = await _act(client, legal, case["id"], "countersign")
     assert decided["decision"] == "time_barred" and decided["fineYuan"] is None
+
+
+@pytest.mark.parametrize(
+    ("endangered", "harmed", "outcome"),
+    [(True, False, "time_barred"), (False, True, "time_barred"), (True, True, "penalty")],
+)
+async def test_the_five_year_limitation_needs_life_or_health_and_a_harmful_consequence(
+    client: httpx.AsyncClient, inspector: dict[str, str], endangered: bool, harmed: bool, outcome: str
+) -> None:
+    """Administrative Penalty Law art. 36: 2 years, or 5 where life or health safety is involved and
+    there was a harmful consequence; committed three years before the inspection."""
+    body = _inspection()
+    body["findings"][0].update(
+        committedOn="2023-03-01", lifeOrHealthEndangered=endangered, harmfulConsequence=harmed
+    )
+    inspection = (await client.post("/api/v1/inspections", json=body, headers=inspector)).json()
+    case = await _act(client, inspector, inspection["findings"][0]["violationId"], "correct_on_spot")
+    limitation = next(c for c in case["evaluation"]["conditions"] if c["code"] == "within_limitation")
+    assert case["evaluation"]["outcome"] == outcome
+    assert limitation["compared"]["years"] == ("5" if endangered and harmed else "2")
 
 
 async def test_order_not_served_within_3_working_days_is_flagged_late(

@@ -209,6 +209,7 @@ def test_every_condition_is_always_listed(data: st.DataObject) -> None:
         (ConditionCode.TYPE_LISTED, None),
         *((ConditionCode.WITHIN_THRESHOLD, q) for q in thresholds),
         (ConditionCode.FIRST_VIOLATION, None),
+        (ConditionCode.MINOR_HARM, None),
         (ConditionCode.NO_HARMFUL_CONSEQUENCE, None),
         (ConditionCode.CORRECTED_IN_TIME, None),
         (ConditionCode.WITHIN_LIMITATION, None),

@@ -140,6 +140,8 @@ FAILING_ALONE = {
     "type_listed": (finding("FIRE-LANE-OBSTRUCTED"), [], ConditionCode.TYPE_LISTED),
     "within_threshold": (finding(measurements=hydrants(3)), [], ConditionCode.WITHIN_THRESHOLD),
     "first_violation": (finding(), [prior(FOUND - timedelta(days=30))], ConditionCode.FIRST_VIOLATION),
+    "minor_harm_general": (finding(harm_level=HarmLevel.GENERAL), [], ConditionCode.MINOR_HARM),
+    "minor_harm_serious": (finding(harm_level=HarmLevel.SERIOUS), [], ConditionCode.MINOR_HARM),
     "no_harmful_consequence": (finding(harmful_consequence=True), [], ConditionCode.NO_HARMFUL_CONSEQUENCE),
     "corrected_in_time": (
         finding(corrected_on=FOUND + timedelta(days=8), rectification_deadline=FOUND + timedelta(days=7)),
@@ -168,6 +170,7 @@ def test_unlisted_type_lists_no_thresholds_and_gets_a_penalty_proposal() -> None
     assert [c.code for c in result.conditions] == [
         ConditionCode.TYPE_LISTED,
         ConditionCode.FIRST_VIOLATION,
+        ConditionCode.MINOR_HARM,
         ConditionCode.NO_HARMFUL_CONSEQUENCE,
         ConditionCode.CORRECTED_IN_TIME,
         ConditionCode.WITHIN_LIMITATION,
@@ -337,22 +340,31 @@ def test_look_back_window_is_configurable() -> None:
 
 
 @pytest.mark.parametrize(
-    ("committed_on", "endangered", "within"),
+    ("committed_on", "endangered", "harmed", "within"),
     [
-        (date(2024, 3, 10), False, True),  # found exactly two years later: last day of the period
-        (date(2024, 3, 9), False, False),  # two years and a day
-        (date(2021, 3, 10), True, True),  # life or health endangered: exactly five years
-        (date(2021, 3, 9), True, False),  # five years and a day
-        (date(2023, 3, 10), True, True),  # three years: barred ordinarily, not when endangered
-        (date(2023, 3, 10), False, False),
+        (date(2024, 3, 10), False, False, True),  # found exactly two years later: last day of the period
+        (date(2024, 3, 9), False, False, False),  # two years and a day
+        (date(2021, 3, 10), True, True, True),  # life or health involved and harm done: exactly five years
+        (date(2021, 3, 9), True, True, False),  # five years and a day
+        (date(2023, 3, 10), True, True, True),  # three years: barred ordinarily, not with both
+        (date(2023, 3, 10), False, False, False),
+        # Art. 36 needs both: life or health involved without a harmful consequence is two years,
+        (date(2023, 3, 10), True, False, False),
+        # and a harmful consequence without life or health involved too.
+        (date(2023, 3, 10), False, True, False),
     ],
 )
-def test_limitation_period_boundaries(committed_on: date, endangered: bool, within: bool) -> None:
-    result = evaluate(finding(committed_on=committed_on, life_or_health_endangered=endangered))
+def test_limitation_period_boundaries(
+    committed_on: date, endangered: bool, harmed: bool, within: bool
+) -> None:
+    result = evaluate(
+        finding(committed_on=committed_on, life_or_health_endangered=endangered, harmful_consequence=harmed)
+    )
     condition = result.condition(ConditionCode.WITHIN_LIMITATION)
     assert condition.met is within
-    assert result.outcome is (Outcome.WAIVER if within else Outcome.TIME_BARRED)
-    assert condition.compared["years"] == ("5" if endangered else "2")
+    expected = Outcome.TIME_BARRED if not within else Outcome.PENALTY if harmed else Outcome.WAIVER
+    assert result.outcome is expected
+    assert condition.compared["years"] == ("5" if endangered and harmed else "2")
 
 
 def test_limitation_from_29_february_ends_on_28_february() -> None:
@@ -435,17 +447,26 @@ def test_fines_are_whole_yuan_rounded_down() -> None:
     assert share_of_range(FineRange(min_yuan=5000, max_yuan=50000), 100) == 50000
 
 
-@pytest.mark.parametrize("harm", [HarmLevel.MINOR, HarmLevel.GENERAL, HarmLevel.SERIOUS])
-def test_fine_spared_equals_the_proposal_the_tiers_would_make(harm: HarmLevel) -> None:
-    spared = evaluate(finding(harm_level=harm, circumstances=["during_operation"]))
+@pytest.mark.parametrize("circumstances", [[], ["during_operation"], ["confessed"]])
+def test_fine_spared_equals_the_proposal_the_tiers_would_make(circumstances: list[str]) -> None:
+    spared = evaluate(finding(harm_level=HarmLevel.MINOR, circumstances=circumstances))
     assert spared.eligible
     penalised = evaluate(
-        finding(harm_level=harm, circumstances=["during_operation"], harmful_consequence=True)
+        finding(harm_level=HarmLevel.MINOR, circumstances=circumstances, harmful_consequence=True)
     )
     assert penalised.outcome is Outcome.PENALTY and penalised.fine_spared_yuan == 0
     assert penalised.proposal is not None
     assert spared.fine_spared_yuan == penalised.proposal.fine_yuan
     assert spared.proposal == penalised.proposal
+
+
+@pytest.mark.parametrize(("harm", "fine"), [(HarmLevel.GENERAL, 27500), (HarmLevel.SERIOUS, 43250)])
+def test_general_or_serious_harm_is_never_waived(harm: HarmLevel, fine: int) -> None:
+    """Art. 33: a first, listed, corrected violation is spared only when its harm is minor (轻微)."""
+    result = evaluate(finding(harm_level=harm))
+    assert result.outcome is Outcome.PENALTY and result.fine_spared_yuan == 0
+    assert [c.code for c in result.unmet] == [ConditionCode.MINOR_HARM]
+    assert result.proposal is not None and result.proposal.fine_yuan == fine
 
 
 def test_evaluation_round_trips_as_camel_case_json() -> None:

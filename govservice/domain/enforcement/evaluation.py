@@ -11,11 +11,15 @@ lists every condition, in this order, each with ``met`` and its evidence:
    N years earlier (same calendar day) is *inside* (see :mod:`.periods`); a same-day finding
    counts too, since the order of recording must not decide which came first. Later
    findings, and the finding's own id, are ignored;
-4. ``no_harmful_consequence``;
-5. ``corrected_in_time`` — corrected on the day found (on the spot) or by the rectification
+4. ``minor_harm`` — the inspector judged the harm minor (轻微); Administrative Penalty Law
+   art. 33 spares only a first violation whose harm is minor, so ``general`` and ``serious``
+   never qualify;
+5. ``no_harmful_consequence``;
+6. ``corrected_in_time`` — corrected on the day found (on the spot) or by the rectification
    deadline; not yet corrected is not met;
-6. ``within_limitation`` — found no later than the last day of the limitation period
-   (2 years from the violation, 5 where life or health was endangered).
+7. ``within_limitation`` — found no later than the last day of the limitation period
+   (art. 36: 5 years from the violation where life or health safety is involved *and* there
+   was a harmful consequence, 2 years otherwise).
 
 Outcome: ``waiver`` when every condition is met; ``time_barred`` when the limitation period
 had run out (no penalty may be imposed either); otherwise ``penalty``, with the tier proposal.
@@ -37,6 +41,7 @@ from govservice.domain.enforcement.findings import EvaluationError, Finding, Pri
 from govservice.domain.enforcement.periods import earliest_start, years_later
 from govservice.domain.enforcement.rules import RuleSet
 from govservice.domain.enforcement.violation_types import (
+    HarmLevel,
     Quantity,
     QuantityUnit,
     Slug,
@@ -52,6 +57,7 @@ class ConditionCode(enum.StrEnum):
     TYPE_LISTED = "type_listed"
     WITHIN_THRESHOLD = "within_threshold"
     FIRST_VIOLATION = "first_violation"
+    MINOR_HARM = "minor_harm"
     NO_HARMFUL_CONSEQUENCE = "no_harmful_consequence"
     CORRECTED_IN_TIME = "corrected_in_time"
     WITHIN_LIMITATION = "within_limitation"
@@ -114,6 +120,7 @@ def evaluate_waiver(
         _type_listed(finding, entry, rules),
         *(_within_threshold(finding, vtype, threshold) for threshold in (entry.thresholds if entry else [])),
         _first_violation(finding, history, rules),
+        _minor_harm(finding),
         _no_harmful_consequence(finding),
         corrected,
         limitation,
@@ -238,6 +245,18 @@ def _first_violation(finding: Finding, history: Iterable[PriorFinding], rules: R
     )
 
 
+def _minor_harm(finding: Finding) -> Condition:
+    minor = finding.harm_level is HarmLevel.MINOR
+    return Condition(
+        code=ConditionCode.MINOR_HARM,
+        met=minor,
+        evidence="harm judged minor (轻微)"
+        if minor
+        else f"harm judged {finding.harm_level}: art. 33 spares only a first violation of minor harm",
+        compared={"harmLevel": str(finding.harm_level), "required": str(HarmLevel.MINOR)},
+    )
+
+
 def _no_harmful_consequence(finding: Finding) -> Condition:
     return Condition(
         code=ConditionCode.NO_HARMFUL_CONSEQUENCE,
@@ -284,10 +303,12 @@ def _corrected_in_time(finding: Finding, as_of: date) -> tuple[Condition, bool]:
 
 def _within_limitation(finding: Finding, rules: RuleSet) -> Condition:
     limitation = rules.waiver_list.limitation
-    years = limitation.life_or_health_years if finding.life_or_health_endangered else limitation.years
+    # Art. 36: the longer period needs both, life or health safety involved and a harmful consequence.
+    longer = finding.life_or_health_endangered and finding.harmful_consequence
+    years = limitation.life_or_health_years if longer else limitation.years
     last_day = years_later(finding.committed_on, years)
     met = finding.found_on <= last_day
-    why = "life or health endangered" if finding.life_or_health_endangered else "ordinary period"
+    why = "life or health safety involved, with a harmful consequence" if longer else "ordinary period"
     return Condition(
         code=ConditionCode.WITHIN_LIMITATION,
         met=met,
@@ -301,6 +322,7 @@ def _within_limitation(finding: Finding, rules: RuleSet) -> Condition:
             "years": str(years),
             "lastDay": last_day.isoformat(),
             "lifeOrHealthEndangered": _flag(finding.life_or_health_endangered),
+            "harmfulConsequence": _flag(finding.harmful_consequence),
         },
     )
 

@@ -49,7 +49,7 @@ class Finding(Record, frozen=True):
     harm_level: HarmLevel
     measurements: list[Measurement] = msgspec.field(default_factory=list)
     harmful_consequence: bool = False  # 危害后果: any actual harm caused
-    life_or_health_endangered: bool = False  # lengthens the limitation period to 5 years
+    life_or_health_endangered: bool = False  # with a harmful consequence: a 5-year limitation (art. 36)
     # The day the correction was verified done; None while not corrected.
     corrected_on: date | None = None
     # The rectification order's deadline; None when correction was required on the spot
