@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govservice.db.models import ApplicationRow, EnterpriseRow, LicenceRow
@@ -125,6 +125,8 @@ REGISTRY.externals(
     "record_acceptance",
     "issue_deficiency_notice",
     "open_supplement_window",
+    "open_supplement_window_if_missing",
+    "notify_deemed_acceptance",
     "close_supplement_window",
     "break_commitment",
     "issue_licence",
@@ -192,10 +194,41 @@ async def issue_deficiency_notice(run: EffectRun) -> None:
 @effect_handler("open_supplement_window")
 async def open_supplement_window(run: EffectRun) -> None:
     """容缺受理: the notice names each outstanding material, its form, deadline and consequence."""
+    await _open_supplement_window(run, only_if_missing=False)
+
+
+@effect_handler("open_supplement_window_if_missing")
+async def open_supplement_window_if_missing(run: EffectRun) -> None:
+    """A deemed acceptance on the tolerant route: tolerable materials still missing get the same
+    supplement deadline and notice as a clerk's tolerant acceptance would give them."""
+    await _open_supplement_window(run, only_if_missing=True)
+
+
+@effect_handler("notify_deemed_acceptance")
+async def notify_deemed_acceptance(run: EffectRun) -> None:
+    """Art. 32: no decision on acceptance within 5 working days, so the application is accepted
+    as of the day it arrived; the applicant is told so."""
+    app = await _app(run)
+    records.add_notice(
+        run,
+        app,
+        "deemed_acceptance",
+        {
+            "acceptedOn": app.arrived_on.isoformat() if app.arrived_on else None,
+            "reason": "逾期未作出是否受理的决定，自收到申请材料之日起即为受理 / no decision on acceptance "
+            "within 5 working days: the application is accepted as of the day it arrived",
+            "legalBasis": "《中华人民共和国行政许可法》第三十二条",
+        },
+    )
+
+
+async def _open_supplement_window(run: EffectRun, *, only_if_missing: bool) -> None:
     app = await _app(run)
     guide = await records.guide(run.session, app)
     present = await records.present_materials(run.session, app.id)
     gaps = material_gaps(guide, Route(app.route), present)
+    if only_if_missing and not gaps.missing_tolerable:
+        return
     due = records.calendar_of(run).add_working_days(records.today(run), _supplement_days(guide))
     app.supplement_due_on = app.tolerant_due_on = due
     if app.accepted_on is not None:
@@ -251,11 +284,18 @@ async def close_supplement_window(run: EffectRun) -> None:
 async def break_commitment(run: EffectRun) -> None:
     """A broken commitment bars the tolerant and commitment routes until credit is repaired."""
     app = await _app(run)
-    reason = _payload(run).get("comment") or (
-        "tolerated materials not supplemented by the deadline"
-        if run.actor is None
-        else "supplemented materials not acceptable"
-    )
+    licence = await run.session.scalar(select(LicenceRow.number).where(LicenceRow.application_id == app.id))
+    if licence is not None:  # the commitment route: a permit revoked because the commitment was not kept
+        reason = (
+            f"commitment not kept: licence {licence} of application {app.id} revoked after the failed "
+            f"re-check (case {run.case.id})"
+        )
+    else:
+        reason = _payload(run).get("comment") or (
+            "tolerated materials not supplemented by the deadline"
+            if run.actor is None
+            else "supplemented materials not acceptable"
+        )
     await records.set_credit(
         run.session,
         app.enterprise_uscc,
