@@ -13,7 +13,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govservice.auth import KeyStore
-from govservice.config import Settings
+from govservice.config import Settings, ensure_private_dir
 from govservice.db.engine import make_engine, make_sessionmaker
 from govservice.domain.clock import Clock
 from govservice.services.applications import ApplicationService
@@ -38,7 +38,7 @@ from govservice.services.key_enterprises import (
 )
 from govservice.services.licences import LicenceService
 from govservice.services.ratings import RatingService, WorkOrderService
-from govservice.services.webhooks import WebhookService
+from govservice.services.webhooks import Resolver, WebhookService
 from govservice.storage import LocalFileStore
 
 
@@ -76,10 +76,12 @@ class Services:
 
     async def background_round(self) -> None:
         """What the worker does each round besides firing timers: seal the audit entries recorded
-        since the last round into the chain, and turn the outbox into webhook deliveries."""
+        since the last round into the chain, turn the outbox into webhook deliveries, and purge a
+        batch of expired Idempotency-Key records (one short transaction)."""
         while await self.audit.seal() > 0:
             pass
         await self.webhooks.run_round()
+        await self.idempotency.purge_expired()
 
 
 def build_services(
@@ -88,7 +90,11 @@ def build_services(
     clock: Clock,
     keys: KeyStore | None = None,
     http: httpx.AsyncClient | None = None,
+    resolve: Resolver | None = None,
 ) -> Services:
+    """``http`` and ``resolve`` (host name to addresses) are the webhook courier's; tests pass a
+    mock transport and a fake resolver."""
+    ensure_private_dir(settings.var_dir)
     files = LocalFileStore(settings.var_dir / "files")
     ctx = ServiceContext(
         settings=settings,
@@ -127,7 +133,7 @@ def build_services(
         key_care=CareService(ctx, registry, audit),
         inspection_plans=InspectionPlans(ctx),
         assessment=AssessmentService(ctx, workflow, catalogue, audit),
-        webhooks=WebhookService(ctx, http),
+        webhooks=WebhookService(ctx, http, resolve),
         rollover=CalendarRollover(workflow, {"application": follow_rederived}),
     )
 

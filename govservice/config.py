@@ -6,7 +6,11 @@ one line and exits, so an operator never has to read a traceback to fix a typo.
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
+import re
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +20,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 T = TypeVar("T")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$"
+)
+
+log = logging.getLogger("govservice.config")
 
 
 class ConfigError(Exception):
@@ -44,6 +53,10 @@ class Settings:
     log_level: str = "INFO"
     public_base_url: str = "http://127.0.0.1:8000"
     rating_window_days: int = 7  # 好差评: no rating within this many days counts as 3 (local)
+    # Webhook targets admitted although link-local or a cloud metadata host: lower-case host names
+    # and networks in CIDR form ("169.254.10.0/24"); see services/webhooks/targets.py.
+    webhook_allow_hosts: tuple[str, ...] = ()
+    idempotency_ttl_hours: int = 24  # an Idempotency-Key's record is kept (and replayed) this long
 
     @property
     def is_sqlite(self) -> bool:
@@ -67,6 +80,13 @@ def _parse(env: Mapping[str, str], name: str, convert: Callable[[str], T], defau
 def _positive_int(raw: str) -> int:
     value = int(raw)
     if value <= 0:
+        raise ValueError(raw)
+    return value
+
+
+def _ttl_hours(raw: str) -> int:
+    value = _positive_int(raw)
+    if value > 24 * 366 * 10:  # ten years: "now - TTL" must stay a date
         raise ValueError(raw)
     return value
 
@@ -119,6 +139,35 @@ def _http_url(raw: str) -> str:
     if not raw.startswith(("http://", "https://")):
         raise ValueError(raw)
     return raw.rstrip("/")
+
+
+def _allow_hosts(raw: str) -> tuple[str, ...]:
+    """Comma-separated host names and CIDRs (a bare address is its /32 or /128), canonical form."""
+    entries: list[str] = []
+    for part in raw.split(","):
+        entry = part.strip().lower().rstrip(".")
+        if not entry:
+            continue
+        try:
+            entries.append(str(ipaddress.ip_network(entry)))  # host bits set is a typo: ValueError
+        except ValueError:
+            if "/" in entry or ":" in entry or not _HOST_NAME.match(entry):
+                raise ValueError(part) from None
+            entries.append(entry)
+    return tuple(dict.fromkeys(entries))
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create the var dir (SQLite database, signing key, pseudonym secret, stored files) readable
+    by its owner only (0700), or restrict an existing one whose mode is wider, saying so once."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        log.warning("%s was open to other users (mode %o); restricting it to 0700", path, mode)
+        try:
+            path.chmod(0o700)
+        except OSError as exc:
+            log.warning("could not restrict %s: %s", path, exc)
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -174,6 +223,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rating_window_days=_parse(
             env, "GOVSERVICE_DEFAULT_RATING_DAYS", _positive_int, 7, "a positive number of days"
         ),
+        idempotency_ttl_hours=_parse(
+            env, "GOVSERVICE_IDEMPOTENCY_TTL_HOURS", _ttl_hours, 24, "a number of hours from 1 to 87840"
+        ),
         run_worker=_parse(env, "GOVSERVICE_RUN_WORKER", _bool, True, "true or false"),
         db_pool_size=_parse(
             env, "GOVSERVICE_DB_POOL_SIZE", _positive_int, 10, "a positive number of connections"
@@ -182,5 +234,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=_parse(env, "GOVSERVICE_LOG_LEVEL", _log_level, "INFO", "DEBUG, INFO, WARNING or ERROR"),
         public_base_url=_parse(
             env, "GOVSERVICE_PUBLIC_URL", _http_url, f"http://{host}:{port}", "an http(s) URL"
+        ),
+        webhook_allow_hosts=_parse(
+            env,
+            "GOVSERVICE_WEBHOOK_ALLOW_HOSTS",
+            _allow_hosts,
+            (),
+            "comma-separated host names or CIDRs such as metadata.internal,169.254.10.0/24",
         ),
     )

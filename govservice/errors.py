@@ -8,6 +8,7 @@
   x Conflict             409  conflict        (someone else changed it first)
   x Gone                 410  matter_cancelled (the replacement is named)
   x PreconditionFailed   412  precondition_failed (If-Match did not match)
+  x PayloadTooLarge      413  payload_too_large (the body is over the request size limit)
   x RuleViolation        422  rule_violation  (a rule or guard said no; the message says which)
 """
 
@@ -67,6 +68,12 @@ class PreconditionFailed(GovServiceError):
     status = 412
     code = "precondition_failed"
     title = "Precondition failed"
+
+
+class PayloadTooLarge(GovServiceError):
+    status = 413
+    code = "payload_too_large"  # the same code as the framework's own 413 (problems.py)
+    title = "Content too large"
 
 
 class RuleViolation(GovServiceError):

@@ -20,6 +20,7 @@ from govservice.db.base import Base
 from govservice.db.engine import make_engine
 from govservice.db.migrations import upgrade
 from govservice.domain.clock import ManualClock
+from govservice.services.webhooks import Resolver
 
 PG_URL = os.environ.get("GOVSERVICE_TEST_DATABASE_URL")
 WORKFLOWS = PROJECT_ROOT / "workflows"
@@ -91,15 +92,24 @@ def http_transport() -> httpx.AsyncBaseTransport | None:
 
 
 @pytest.fixture
+def webhook_resolver() -> Resolver | None:
+    """How the webhook courier resolves host names (None: the system's); tests override it."""
+    return None
+
+
+@pytest.fixture
 async def app(
     settings: Settings,
     engine: AsyncEngine,
     clock: ManualClock,
     keys: KeyStore,
     http_transport: httpx.AsyncBaseTransport | None,
+    webhook_resolver: Resolver | None,
 ):  # type: ignore[no-untyped-def]
     http = httpx.AsyncClient(transport=http_transport) if http_transport else None
-    application = create_app(settings, engine=engine, clock=clock, keys=keys, http=http)
+    application = create_app(
+        settings, engine=engine, clock=clock, keys=keys, http=http, resolve=webhook_resolver
+    )
     files = sorted((WORKFLOWS / "catalog").glob("*.yaml"))
     from govservice.domain.actor import Actor, Role
 

@@ -37,8 +37,8 @@ from govservice.api.controllers.ratings import EvaluationController, WorkOrderCo
 from govservice.api.controllers.system import SystemController
 from govservice.api.controllers.webhooks import WebhookController
 from govservice.api.docs import assets_router, openapi_config
+from govservice.api.hooks import before_request
 from govservice.api.idempotency import IdempotencyMiddleware
-from govservice.api.media import require_declared_media_type
 from govservice.api.pages import COMPRESS_FROM, SKIP_COMPRESSION
 from govservice.api.problems import EXCEPTION_HANDLERS
 from govservice.api.security import BearerAuthentication, confine_assessors
@@ -47,6 +47,7 @@ from govservice.bootstrap import build_services, make_database
 from govservice.config import Settings
 from govservice.db.migrations import head_revision
 from govservice.domain.clock import Clock, SystemClock
+from govservice.services.webhooks import Resolver
 from govservice.worker import run_worker
 
 
@@ -57,14 +58,15 @@ def create_app(
     clock: Clock | None = None,
     keys: KeyStore | None = None,
     http: httpx.AsyncClient | None = None,
+    resolve: Resolver | None = None,
 ) -> Litestar:
-    """Build the app. Tests pass their own engine, clock, keys and an httpx client with a mock
-    transport; `govservice serve` passes only settings."""
+    """Build the app. Tests pass their own engine, clock, keys, an httpx client with a mock
+    transport and a fake resolver of webhook hosts; `govservice serve` passes only settings."""
     owns_engine = engine is None
     engine = engine or make_database(settings)
     clock = clock or SystemClock()
     keys = keys or KeyStore.load_or_create(settings.var_dir)
-    services = build_services(settings, engine, clock, keys, http)
+    services = build_services(settings, engine, clock, keys, http, resolve)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -143,7 +145,7 @@ def create_app(
         },
         middleware=[PROMETHEUS.middleware, BearerAuthentication, IdempotencyMiddleware],
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=require_declared_media_type,
+        before_request=before_request,
         openapi_config=openapi_config(__version__),
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=COMPRESS_FROM, exclude_opt_key=SKIP_COMPRESSION

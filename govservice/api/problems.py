@@ -244,6 +244,7 @@ _EXAMPLE_DETAIL = {
     409: ("conflict", "someone else changed it first; reload and retry"),
     410: ("matter_cancelled", "matter FR-OLD was cancelled; use FR-NEW instead"),
     412: ("precondition_failed", "If-Match does not match the current version"),
+    413: ("payload_too_large", "the request body is larger than the 10000000 bytes allowed"),
     415: ("unsupported_media_type", "send the body as application/json, not text/plain"),
     422: ("rule_violation", "promisedLimit must not exceed statutoryLimit"),
     503: (
@@ -254,9 +255,11 @@ _EXAMPLE_DETAIL = {
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI response entries for the problems an operation can answer with."""
+    """OpenAPI response entries for the problems an operation can answer with. An operation that
+    takes a body (it lists 415) can also answer 413: every body is held to the size limit."""
     specs: dict[int, ResponseSpec] = {}
-    for status in statuses:
+    listed = [s for status in statuses for s in ((413, 415) if status == 415 else (status,))]
+    for status in dict.fromkeys(listed):
         code, detail = _EXAMPLE_DETAIL.get(status, ("error", HTTPStatus(status).phrase))
         errors = [FieldError(field="promisedLimit", message="Expected `int` >= 0")] if status == 400 else None
         example = Problem(

@@ -78,7 +78,7 @@ class KeyStore:
         """The key in ``var_dir``, created on first use. Safe when several processes start at once."""
         path = var_dir / KEY_FILE
         if not path.exists():
-            var_dir.mkdir(parents=True, exist_ok=True)
+            var_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             write_private_file(path, cls.generate().private_pem)
         restrict_to_owner(path)
         try:

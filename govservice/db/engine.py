@@ -8,19 +8,27 @@ itself, so that a writing unit of work starts with ``BEGIN IMMEDIATE`` (it takes
 once, waiting up to ``busy_timeout``), while reads start with a plain deferred ``BEGIN`` and never
 wait for a writer (WAL). A deferred transaction that reads and then writes could otherwise fail
 with "database is locked" the moment another writer commits in between.
+
+The SQLite file and its ``-wal``/``-shm`` files are the owner's only (0600), in a 0700 directory:
+see :func:`_private_sqlite_file`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import stat
 from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import Any, Self
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 WRITE = "govservice_write"  # execution option: this transaction writes (BEGIN IMMEDIATE on SQLite)
 _IN_UNIT: ContextVar[bool] = ContextVar("govservice_in_unit_of_work", default=False)
+log = logging.getLogger("govservice.db")
 
 
 class NestedUnitOfWork(RuntimeError):
@@ -62,14 +70,39 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database file 0600 before SQLite first opens it (its directory 0700 when this
+    creates it), and restrict an existing file, ``-wal`` or ``-shm`` wider than that.
+
+    Why not a process umask of 0o077: the umask is process-wide state (it would change every file
+    the app, its libraries and its tests write) and would have to be set before any connection in
+    any process. Instead this relies on SQLite's unix VFS, which creates the ``-wal`` and ``-shm``
+    files, whenever it does so later, with the permissions of the database file itself; so a 0600
+    database has 0600 companions whatever the umask (checked by tests/api/test_files_at_rest.py).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):  # an empty file is an empty database to SQLite
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        try:
+            mode = stat.S_IMODE(file.stat().st_mode)
+            if mode & 0o077:
+                log.warning("%s was readable by others (mode %o); restricting it to 0600", file, mode)
+                file.chmod(0o600)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            log.warning("could not restrict %s: %s", file, exc)
+
+
 def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_size", pool_size)
     kwargs.setdefault("max_overflow", max_overflow)
     kwargs.setdefault("pool_timeout", 60)
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            _private_sqlite_file(Path(path))
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)

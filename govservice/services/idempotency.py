@@ -1,12 +1,19 @@
-"""Idempotency-Key bookkeeping: claim a key, store the first response, replay it later."""
+"""Idempotency-Key bookkeeping: claim a key, store the first response, replay it later.
+
+Records are kept for the configured TTL (``GOVSERVICE_IDEMPOTENCY_TTL_HOURS``, 24 h by default),
+counted from the first request: an older one counts as absent (the key may be used afresh, even one
+whose first request never finished), and :meth:`IdempotencyService.purge_expired` deletes them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
 from govservice.db.models.idempotency import IdempotencyRecord
+from govservice.db.results import rowcount
 from govservice.db.upsert import insert_if_absent
 from govservice.errors import Conflict, RuleViolation
 from govservice.services.context import ServiceContext
@@ -20,22 +27,43 @@ class StoredResponse:
 
 
 class IdempotencyService:
+    PURGE_BATCH = 500  # records deleted per worker round: one short transaction
+
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
+
+    def _expired_before(self, now: datetime) -> datetime:
+        return now - timedelta(hours=self._ctx.settings.idempotency_ttl_hours)
 
     async def claim(self, owner: str, key: str, fingerprint: str) -> StoredResponse | None:
         """None: the key is ours, go ahead. A response: replay it. Raises when the key was used
         for another request (422) or the first request is still running (409)."""
+        now = self._ctx.clock.now()
         async with self._ctx.transaction() as session:
-            if await insert_if_absent(
-                session,
-                IdempotencyRecord,
-                ["owner", "key"],
-                owner=owner,
-                key=key,
-                fingerprint=fingerprint,
-                created_at=self._ctx.clock.now(),
-            ):
+
+            async def insert() -> bool:
+                return await insert_if_absent(
+                    session,
+                    IdempotencyRecord,
+                    ["owner", "key"],
+                    owner=owner,
+                    key=key,
+                    fingerprint=fingerprint,
+                    created_at=now,
+                )
+
+            if await insert():
+                return None
+            # An expired record is absent: drop it and claim the key afresh (if another request
+            # got there between the two statements, its fresh record is read below as usual).
+            expired = await session.execute(
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.owner == owner,
+                    IdempotencyRecord.key == key,
+                    IdempotencyRecord.created_at < self._expired_before(now),
+                )
+            )
+            if rowcount(expired) and await insert():
                 return None
             record = await session.scalar(
                 select(IdempotencyRecord).where(
@@ -80,3 +108,18 @@ class IdempotencyService:
                     IdempotencyRecord.owner == owner, IdempotencyRecord.key == key
                 )
             )
+
+    async def purge_expired(self) -> int:
+        """Delete up to :attr:`PURGE_BATCH` expired records (oldest first, by the ``created_at``
+        index) in one short transaction; the number deleted (the worker calls it every round)."""
+        cutoff = self._expired_before(self._ctx.clock.now())
+        async with self._ctx.transaction() as session:
+            ids = (
+                select(IdempotencyRecord.id)
+                .where(IdempotencyRecord.created_at < cutoff)
+                .order_by(IdempotencyRecord.created_at)
+                .limit(self.PURGE_BATCH)
+                .scalar_subquery()
+            )
+            result = await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(ids)))
+        return rowcount(result)

@@ -81,7 +81,7 @@ def _required_problems(operation: dict[str, Any]) -> set[str]:
     if params or "requestBody" in operation:
         required.add("400")  # a value that does not validate
     if "requestBody" in operation:
-        required.add("415")  # a body in another media type
+        required |= {"413", "415"}  # a body over the size limit / in another media type
     if any(p["in"] == "path" for p in params):
         required.add("404")  # the thing the path names does not exist
     if operation.get("security"):

@@ -18,68 +18,22 @@ from govservice.services.webhooks.courier import MAX_ATTEMPTS, backoff
 from govservice.worker import run_worker
 from tests.api.apps_helpers import APPROVAL, ENT_A, create
 from tests.api.rating_helpers import approved
+from tests.api.webhook_helpers import (
+    A_URL,
+    B_URL,
+    HOOKS,
+    FakeDNS,
+    Receiver,
+    admin,
+    deliveries,
+    dns,
+    http_transport,
+    people,
+    receiver,
+    subscribe,
+    webhook_resolver,
+)
 from tests.conftest import PG_URL, TokenFactory
-
-HOOKS = "/api/v1/webhooks"
-A_URL = "http://permits-bus.gov.internal/hooks"
-B_URL = "https://enforcement.gov.internal/events"
-
-
-class Receiver:
-    """The department systems: records every request and answers with the queued status codes
-    (then 200); a code of 0 is a refused connection."""
-
-    def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
-        self.answers: list[int] = []
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        code = self.answers.pop(0) if self.answers else 200
-        if code == 0:
-            raise httpx.ConnectError("connection refused", request=request)
-        return httpx.Response(code, json={"ok": code < 300})
-
-
-@pytest.fixture
-def receiver() -> Receiver:
-    return Receiver()
-
-
-@pytest.fixture
-def http_transport(receiver: Receiver) -> httpx.AsyncBaseTransport:
-    return httpx.MockTransport(receiver.handle)
-
-
-@pytest.fixture
-def admin(auth: TokenFactory) -> dict[str, str]:
-    return auth("admin", sub="admin-1")
-
-
-@pytest.fixture
-def people(auth: TokenFactory) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    return (
-        auth("applicant", sub="user-a", ent=ENT_A),
-        auth("clerk", sub="clerk-1", unit=APPROVAL),
-        auth("supervisor", sub="head-1", unit=APPROVAL),
-    )
-
-
-async def subscribe(
-    client: httpx.AsyncClient, admin: dict[str, str], url: str, *events: str
-) -> dict[str, Any]:
-    response = await client.post(HOOKS, json={"url": url, "events": list(events)}, headers=admin)
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-async def deliveries(
-    client: httpx.AsyncClient, admin: dict[str, str], hook_id: int, status: str = ""
-) -> list[Any]:
-    query = f"?status={status}" if status else ""
-    response = await client.get(f"{HOOKS}/{hook_id}/deliveries{query}", headers=admin)
-    assert response.status_code == 200, response.text
-    return response.json()["items"]  # type: ignore[no-any-return]
 
 
 async def settle_and_run(app: Any, clock: Any) -> None:
@@ -308,7 +262,17 @@ async def test_only_admins_manage_webhooks(client: httpx.AsyncClient, auth: Toke
         "http://",
         "not a url at all",
         "http://user:pw@hooks.gov.internal/",
+        "http://user@hooks.gov.internal/",
+        "http://@hooks.gov.internal/",
         "http://hooks.gov.internal:99999/",
+        "http://hooks.gov.internal/a\r\nX-Injected: 1",
+        "http://hooks.gov.internal/a\nb",
+        "http://hooks.gov.internal/a\x00b",
+        "http://hooks.gov.internal\r/",
+        "http://hooks.gov.internal/a\tb",
+        "http://hooks.gov.internal/a b",
+        "http://hooks.gov.internal/\u202e",
+        "http://hooks.gov.internal/" + "a" * 2000,
     ],
 )
 async def test_a_bad_url_is_a_problem(client: httpx.AsyncClient, admin: dict[str, str], url: str) -> None:
@@ -317,6 +281,45 @@ async def test_a_bad_url_is_a_problem(client: httpx.AsyncClient, admin: dict[str
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["errors"][0]["field"] == "url"
     assert (await client.get(HOOKS, headers=admin)).json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+        "http://169.254.170.2/v2/credentials",
+        "http://metadata.google.internal/computeMetadata/v1/",
+        "http://METADATA.Google.Internal./computeMetadata/v1/",
+        "http://metadata/computeMetadata/v1/",
+        "http://100.100.100.200/latest/meta-data/",
+        "http://[fd00:ec2::254]/latest/meta-data/",
+        "http://[fe80::1]:8080/hooks",
+        "http://[::ffff:169.254.169.254]/",
+        "http://2852039166/",  # 169.254.169.254 as the system resolver reads it
+        "https://0xa9fea9fe/",
+    ],
+)
+async def test_link_local_and_metadata_targets_are_refused(
+    client: httpx.AsyncClient, admin: dict[str, str], url: str
+) -> None:
+    response = await client.post(HOOKS, json={"url": url, "events": ["application.*"]}, headers=admin)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["code"] == "url_target_refused" and "GOVSERVICE_WEBHOOK_ALLOW_HOSTS" in problem["detail"]
+    [error] = problem["errors"]
+    assert error["field"] == "url" and error["message"].startswith("target address refused: ")
+    assert (await client.get(HOOKS, headers=admin)).json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:9000/hooks", "http://10.1.2.3/hooks", "https://192.168.10.4:8443/x", "http://[::1]/"],
+)
+async def test_loopback_and_private_receivers_are_allowed(
+    client: httpx.AsyncClient, admin: dict[str, str], url: str
+) -> None:
+    assert (await subscribe(client, admin, url, "application.*"))["url"] == url
 
 
 @pytest.mark.parametrize("events", [[], ["application"], ["Application.*"], ["application.approve; drop"]])

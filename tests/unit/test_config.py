@@ -26,12 +26,19 @@ BASE = {"GOVSERVICE_WORKFLOWS_DIR": str(PROJECT_ROOT / "workflows")}
         ("GOVSERVICE_TIMEZONE", "Mars/Olympus_Mons"),
         ("GOVSERVICE_TOKEN_TTL", "-5"),
         ("GOVSERVICE_TOKEN_TTL", "an hour"),
+        ("GOVSERVICE_IDEMPOTENCY_TTL_HOURS", "0"),
+        ("GOVSERVICE_IDEMPOTENCY_TTL_HOURS", "1d"),
+        ("GOVSERVICE_IDEMPOTENCY_TTL_HOURS", "99999999"),
         ("GOVSERVICE_JWKS_URL", "ftp://idp.example/jwks"),
         ("GOVSERVICE_JWKS_REFETCH_SECONDS", "0"),
         ("GOVSERVICE_CATALOGUE_CACHE_SECONDS", "-1"),
         ("GOVSERVICE_RUN_WORKER", "maybe"),
         ("GOVSERVICE_LOG_LEVEL", "LOUD"),
         ("GOVSERVICE_PUBLIC_URL", "permits.example.gov.cn"),
+        ("GOVSERVICE_WEBHOOK_ALLOW_HOSTS", "169.254.169.254/16"),  # host bits set: a typo
+        ("GOVSERVICE_WEBHOOK_ALLOW_HOSTS", "http://metadata.google.internal"),
+        ("GOVSERVICE_WEBHOOK_ALLOW_HOSTS", "metadata;rm -rf"),
+        ("GOVSERVICE_WEBHOOK_ALLOW_HOSTS", "fe80::/10x"),
     ],
 )
 def test_a_wrong_value_names_its_variable(variable: str, value: str) -> None:
@@ -70,6 +77,24 @@ def test_defaults_and_good_values(tmp_path: Path) -> None:
     assert (settings.port, settings.run_worker, settings.log_level) == (8080, False, "DEBUG")
     assert settings.public_base_url == "http://127.0.0.1:8080"
     assert settings.var_dir == tmp_path and not settings.is_sqlite
+    assert defaults.webhook_allow_hosts == ()
+
+
+def test_webhook_allow_hosts_are_names_and_networks() -> None:
+    raw = "Metadata.Google.Internal., 169.254.0.0/16,100.100.100.200 ,fd00:ec2::254,, metadata"
+    settings = load_settings({**BASE, "GOVSERVICE_WEBHOOK_ALLOW_HOSTS": raw})
+    assert settings.webhook_allow_hosts == (
+        "metadata.google.internal",
+        "169.254.0.0/16",
+        "100.100.100.200/32",
+        "fd00:ec2::254/128",
+        "metadata",
+    )
+
+
+def test_idempotency_ttl_hours() -> None:
+    assert load_settings(BASE).idempotency_ttl_hours == 24
+    assert load_settings({**BASE, "GOVSERVICE_IDEMPOTENCY_TTL_HOURS": "48"}).idempotency_ttl_hours == 48
 
 
 def test_the_command_line_prints_one_line_and_exits_2(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from govservice.api.security import SECURED, authenticated, current_actor, requi
 from govservice.domain.actor import Role
 from govservice.domain.catalogue import Route
 from govservice.services.applications import ApplicationService
+from govservice.services.applications.uploads import sanitise_filename
 from govservice.services.applications.views import ApplicationView, MaterialView, Timeline, VisitView
 from govservice.workflow import ActionOption
 
@@ -169,8 +170,9 @@ class ApplicationController(Controller):
         "/{application_id:int}/materials",
         operation_id="uploadMaterial",
         summary="Upload a material (multipart: `material` = its code, `file`)",
-        description="The format must be one the matter allows (checked against the file's content), the size "
-        "within the material's limit. A material the department obtains itself is never accepted. "
+        description="The format must be one the matter allows, judged by the file's content and its name's "
+        "extension, which must agree (a PDF named `setup.exe` is refused); the size within the material's "
+        "limit. The name is stored sanitised. A material the department obtains itself is never accepted. "
         "A failed upload changes nothing.",
         guards=[requires(Role.APPLICANT, Role.CLERK)],
         status_code=HTTP_201_CREATED,
@@ -196,7 +198,7 @@ class ApplicationController(Controller):
             current_actor(request),
             application_id,
             material_code=data.material[:64],
-            filename=data.file.filename or "upload",
+            filename=sanitise_filename(data.file.filename or ""),  # the name judged and stored
             content_type=data.file.content_type or "",
             content=content,
         )

@@ -27,6 +27,7 @@ from govservice.domain.catalogue import (
     Text,
 )
 from govservice.services.catalogue import CatalogueService, PublishedMatter
+from govservice.services.cursors import decode_code_cursor
 
 MatterCode = Annotated[
     str,
@@ -127,6 +128,8 @@ class MatterController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
         cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
     ) -> Response[Page[MatterOut]]:
+        if cursor is not None:
+            decode_code_cursor(cursor)  # a matter code, or the 400 every list gives for a foreign cursor
         current = await catalogue.current()
 
         def build() -> Page[MatterOut]:

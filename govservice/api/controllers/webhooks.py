@@ -31,12 +31,20 @@ SIGNING = (
     "then marked `failed`. Deliveries may arrive out of order or, rarely, twice: use `id` to de-duplicate."
 )
 
+URL_RULES = (
+    "http or https, with a host and no credentials, whitespace or control characters (else 400 "
+    "`invalid_url`). Link-local and cloud metadata targets (169.254.0.0/16, fe80::/10, "
+    "`metadata.google.internal`, 100.100.100.200, ...) are refused (400 `url_target_refused`; at each "
+    "delivery too, when the host resolves to one) unless the deployment admits them "
+    "(`GOVSERVICE_WEBHOOK_ALLOW_HOSTS`). Loopback and private networks are fine."
+)
+
 
 class WebhookCreate(Schema):
     """Where to deliver, and which event types: exact (`violation.countersign`), a subject's every
     event (`application.*`) or all (`*`)."""
 
-    url: Annotated[str, msgspec.Meta(min_length=8, max_length=2000)]
+    url: Annotated[str, msgspec.Meta(min_length=8, max_length=2000, description=URL_RULES)]
     events: Annotated[list[Pattern], msgspec.Meta(min_length=1, max_length=50)]
 
 

@@ -653,15 +653,10 @@ def _encode_cursor(priority: bool, app_id: int) -> str:
 
 
 def _decode_cursor(cursor: str) -> tuple[bool, int]:
-    try:
-        first, last = cursor.split(".", 1)
-        return first == "1", int(last)
-    except ValueError as exc:
-        raise BadRequest(
-            "the cursor is not one this API gave out",
-            code="invalid_cursor",
-            errors=[{"field": "cursor", "message": "invalid"}],
-        ) from exc
+    """The one strict cursor codec: anything but what ``_encode_cursor`` gives out is a 400."""
+    from govservice.services.cursors import decode_priority_cursor
+
+    return decode_priority_cursor(cursor)
 
 
 __all__ = ["HOLD_REASONS", "TERMINAL_OUTCOMES", "ApplicationService", "required_uploads"]

@@ -24,7 +24,7 @@ PREFIX = "ent-"
 def load_or_create_secret(var_dir: Path) -> bytes:
     path = var_dir / SECRET_FILE
     if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
+        var_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_private_file(path, secrets.token_hex(32))
     restrict_to_owner(path)
     try:

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govservice.db.models import EvidenceRow, InspectionRow
 from govservice.domain.actor import Actor, Role
 from govservice.domain.catalogue import FileFormat
-from govservice.errors import Forbidden, NotFound, RuleViolation
-from govservice.services.applications.uploads import detect_format
+from govservice.errors import Forbidden, NotFound
+from govservice.services.applications.uploads import check_file
 from govservice.services.context import ServiceContext
 
 ALLOWED = (FileFormat.JPG, FileFormat.PNG, FileFormat.PDF)
@@ -69,21 +69,20 @@ class EvidenceService:
                 raise Forbidden(
                     "evidence is added by the inspection's own officers", code="not_an_inspecting_officer"
                 )
-            if not content:
-                raise RuleViolation("the file is empty", code="empty_file")
-            if len(content) > MAX_BYTES:
-                raise RuleViolation(f"evidence files are at most {MAX_BYTES} bytes", code="file_too_large")
-            detected = detect_format(content)
-            if detected not in ALLOWED:
-                raise RuleViolation(
-                    "evidence must be a JPG or PNG photo or a PDF document", code="file_type_not_allowed"
-                )
+            # The same checks as applications' materials: type by content and extension, which agree.
+            detected, safe_name = check_file(
+                filename,
+                content,
+                ALLOWED,
+                max_bytes=MAX_BYTES,
+                what="evidence (a JPG or PNG photo, or a PDF)",
+            )
             assert self._ctx.files is not None
             digest = await self._ctx.files.put(content)
             row = EvidenceRow(
                 inspection_id=inspection.id,
                 sha256=digest,
-                filename=filename[:255],
+                filename=safe_name,
                 file_format=detected.value,
                 size=len(content),
                 note=note,

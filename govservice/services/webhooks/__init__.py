@@ -2,6 +2,15 @@
 
 from govservice.services.webhooks.courier import DeliveryRun
 from govservice.services.webhooks.service import STATUSES, WebhookService
+from govservice.services.webhooks.targets import Resolver
 from govservice.services.webhooks.views import DeliveryView, WebhookCreated, WebhookView
 
-__all__ = ["STATUSES", "DeliveryRun", "DeliveryView", "WebhookCreated", "WebhookService", "WebhookView"]
+__all__ = [
+    "STATUSES",
+    "DeliveryRun",
+    "DeliveryView",
+    "Resolver",
+    "WebhookCreated",
+    "WebhookService",
+    "WebhookView",
+]

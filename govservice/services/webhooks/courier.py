@@ -1,7 +1,13 @@
 """Sends due deliveries: claims them (FOR UPDATE SKIP LOCKED on PostgreSQL, so any number of
 workers share the queue), POSTs each signed, and records the answer. 2xx is delivered; anything
 else is retried with exponential backoff until ``MAX_ATTEMPTS``, then the delivery is ``failed``
-(kept and listed; an administrator can re-queue it)."""
+(kept and listed; an administrator can re-queue it).
+
+A delivery that cannot be sent is recorded like a refused connection (``lastError``, retried),
+never raised into the worker's round: a host that does not resolve, a target address refused by
+:mod:`.targets` (``target address refused: <reason>``; nothing is sent), any error of the HTTP
+client. A stored URL that is not a webhook URL at all (saved before URLs were checked) can never
+be sent: it fails at once."""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from sqlalchemy import select, update
 from govservice.db.models import WebhookDeliveryRow, WebhookSubscriptionRow
 from govservice.services.context import ServiceContext
 from govservice.services.webhooks.signing import signature
+from govservice.services.webhooks.targets import Resolver, TargetPolicy, resolve_host, url_problem
 
 DELIVERIES, SUBS = WebhookDeliveryRow, WebhookSubscriptionRow
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
@@ -52,10 +59,19 @@ class _Claimed:
 
 
 class Courier:
-    def __init__(self, ctx: ServiceContext, http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        http: httpx.AsyncClient | None = None,
+        *,
+        targets: TargetPolicy | None = None,
+        resolve: Resolver | None = None,
+    ) -> None:
         self._ctx = ctx
         self._http = http
         self._owns_http = http is None
+        self._targets = targets or TargetPolicy.allowing(ctx.settings.webhook_allow_hosts)
+        self._resolve: Resolver = resolve or resolve_host
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
@@ -133,20 +149,22 @@ class Courier:
         }
         code: int | None = None
         error: str | None = None
-        try:
-            response = await self._client().post(item.url, content=body, headers=headers, timeout=TIMEOUT)
-            code = response.status_code
-            if not 200 <= code < 300:
-                error = f"HTTP {code}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__
+        unsendable = url_problem(item.url)
+        if unsendable is not None:
+            error = f"invalid URL: {unsendable}"
+        else:
+            try:
+                code, error = await self._send(item.url, body, headers)
+            except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError) as exc:
+                error = f"{type(exc).__name__}: {exc}"
+        error = error[:500] if error is not None else None
         now = self._ctx.clock.now()
         attempts = item.attempts + 1
         values: dict[str, object] = {"attempts": attempts, "last_status_code": code, "last_error": error}
         if error is None:
             values.update(status=DELIVERED, delivered_at=now, next_attempt_at=None)
             outcome = "delivered"
-        elif attempts >= MAX_ATTEMPTS:
+        elif attempts >= MAX_ATTEMPTS or unsendable is not None:
             values.update(status=FAILED, next_attempt_at=None)
             outcome = "failed"
         else:
@@ -159,3 +177,16 @@ class Courier:
                 .values(**values)
             )
         return outcome
+
+    async def _send(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str | None]:
+        """POST it if its target is allowed: the status code, and the error if not delivered."""
+        target = httpx.URL(url)
+        try:
+            refused = await self._targets.refused_target(target, self._resolve)
+        except (OSError, TimeoutError) as exc:  # socket.gaierror: the name does not resolve
+            return None, f"cannot resolve {target.host}: {str(exc) or type(exc).__name__}"
+        if refused is not None:
+            return None, f"target address refused: {refused}"
+        response = await self._client().post(target, content=body, headers=headers, timeout=TIMEOUT)
+        code = response.status_code
+        return code, None if 200 <= code < 300 else f"HTTP {code}"

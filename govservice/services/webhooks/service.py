@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import select
@@ -17,6 +16,7 @@ from govservice.services.cursors import decode_id_cursor, encode_id_cursor
 from govservice.services.webhooks.courier import DELIVERED, PENDING, Courier, DeliveryRun
 from govservice.services.webhooks.dispatcher import Dispatcher
 from govservice.services.webhooks.signing import new_secret
+from govservice.services.webhooks.targets import Resolver, TargetPolicy, url_problem
 from govservice.services.webhooks.views import (
     DeliveryView,
     WebhookCreated,
@@ -30,10 +30,13 @@ STATUSES = ("pending", "delivered", "failed")
 
 
 class WebhookService:
-    def __init__(self, ctx: ServiceContext, http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self, ctx: ServiceContext, http: httpx.AsyncClient | None = None, resolve: Resolver | None = None
+    ) -> None:
         self._ctx = ctx
+        self._targets = TargetPolicy.allowing(ctx.settings.webhook_allow_hosts)
         self.dispatcher = Dispatcher(ctx)
-        self.courier = Courier(ctx, http)
+        self.courier = Courier(ctx, http, targets=self._targets, resolve=resolve)
 
     async def run_round(self) -> DeliveryRun:
         """The worker's round: new events become deliveries, then the due ones are sent."""
@@ -47,7 +50,7 @@ class WebhookService:
 
     async def subscribe(self, actor: Actor, url: str, events: list[str]) -> WebhookCreated:
         _admin(actor)
-        _check_url(url)
+        _check_url(url, self._targets)
         row = SUBS(
             url=url,
             secret=new_secret(),
@@ -132,18 +135,21 @@ def _admin(actor: Actor) -> None:
         raise Forbidden("webhooks are managed by administrators", code="role_required")
 
 
-def _check_url(url: str) -> None:
-    try:
-        parts = urlsplit(url)
-        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.username
-        parts.port  # noqa: B018 - raises on a malformed port
-    except ValueError:
-        ok = False
-    if not ok:
+def _check_url(url: str, targets: TargetPolicy) -> None:
+    problem = url_problem(url)
+    if problem is not None:
         raise BadRequest(
             "the webhook URL must be an http or https URL with a host and no credentials",
             code="invalid_url",
-            errors=[{"field": "url", "message": "not an http(s) URL"}],
+            errors=[{"field": "url", "message": problem}],
+        )
+    refused = targets.refused_host(httpx.URL(url).host)
+    if refused is not None:
+        raise BadRequest(
+            "link-local and cloud metadata addresses are not webhook targets unless "
+            "GOVSERVICE_WEBHOOK_ALLOW_HOSTS admits them",
+            code="url_target_refused",
+            errors=[{"field": "url", "message": f"target address refused: {refused}"}],
         )
 
 
