@@ -127,7 +127,7 @@ def build_services(
         board=BoardService(ctx, workflow),
         enforcement=enforcement,
         enforcement_cases=EnforcementCases(ctx, workflow, enforcement, audit),
-        evidence=EvidenceService(ctx),
+        evidence=EvidenceService(ctx, audit),
         key_enterprises=registry,
         key_requests=RequestService(ctx, workflow, registry, audit),
         key_care=CareService(ctx, registry, audit),

@@ -50,3 +50,19 @@ async def test_only_the_inspections_officers_may_attach_and_only_photos_or_pdf(
     applicant = auth("applicant", sub="user-a", ent=ENT_A)
     assert (await client.get(url, headers=applicant)).status_code == 403
     assert (await client.get(url, headers=officer)).json() == []
+
+
+async def test_an_evidence_download_is_in_the_enterprises_data_access_log(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    officer = auth("inspector", sub="insp-1", unit="CD-JJ")
+    inspection = await _inspect(client, officer, uscc=ENT_A)
+    url = f"/api/v1/inspections/{inspection['id']}/evidence"
+    added = await client.post(url, headers=officer, files={"file": ("exit.jpg", JPG, "image/jpeg")})
+    assert added.status_code == 201, added.text
+    legal = auth("legal", sub="legal-9", unit="CD-JJ")
+    assert (await client.get(f"{url}/{added.json()['id']}", headers=legal)).status_code == 200
+    enterprise = auth("applicant", sub="user-a", ent=ENT_A)
+    log = (await client.get(f"/api/v1/enterprises/{ENT_A}/data-access", headers=enterprise)).json()["items"]
+    downloads = [(i["actorSub"], i["subject"]) for i in log if i["action"] == "download_evidence"]
+    assert downloads == [("legal-9", f"evidence:{added.json()['id']}")]

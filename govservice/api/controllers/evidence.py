@@ -97,7 +97,11 @@ class EvidenceController(Controller):
         },
     )
     async def download(
-        self, evidence: NamedDependency[EvidenceService], inspection_id: InspectionId, evidence_id: EvidenceId
+        self,
+        request: Request[Any, Any, Any],
+        evidence: NamedDependency[EvidenceService],
+        inspection_id: InspectionId,
+        evidence_id: EvidenceId,
     ) -> Response[bytes]:
-        content, media_type = await evidence.content(inspection_id, evidence_id)
+        content, media_type = await evidence.content(current_actor(request), inspection_id, evidence_id)
         return Response(content, media_type=media_type)

@@ -14,6 +14,8 @@ from govservice.domain.actor import Actor, Role
 from govservice.domain.catalogue import FileFormat
 from govservice.errors import Forbidden, NotFound
 from govservice.services.applications.uploads import check_file
+from govservice.services.audit import AuditLog
+from govservice.services.audit.service import Kind
 from govservice.services.context import ServiceContext
 
 ALLOWED = (FileFormat.JPG, FileFormat.PNG, FileFormat.PDF)
@@ -48,8 +50,9 @@ def _view(row: EvidenceRow) -> EvidenceView:
 
 
 class EvidenceService:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, audit: AuditLog | None = None) -> None:
         self._ctx = ctx
+        self._audit = audit
 
     @staticmethod
     async def _inspection(session: AsyncSession, inspection_id: int) -> InspectionRow:
@@ -101,12 +104,25 @@ class EvidenceService:
             )
             return [_view(r) for r in rows]
 
-    async def content(self, inspection_id: int, evidence_id: int) -> tuple[bytes, str]:
-        async with self._ctx.sessions() as session:
+    async def content(self, actor: Actor, inspection_id: int, evidence_id: int) -> tuple[bytes, str]:
+        """The file; the download is in the enterprise's data-access log, in the same unit of work."""
+        async with self._ctx.transaction() as session:
             row = await session.get(EvidenceRow, evidence_id)
-        if row is None or row.inspection_id != inspection_id:
-            raise NotFound(
-                f"inspection {inspection_id} has no evidence {evidence_id}", code="evidence_not_found"
-            )
-        assert self._ctx.files is not None
-        return await self._ctx.files.get(row.sha256), MEDIA_TYPES[FileFormat(row.file_format)]
+            if row is None or row.inspection_id != inspection_id:
+                raise NotFound(
+                    f"inspection {inspection_id} has no evidence {evidence_id}", code="evidence_not_found"
+                )
+            inspection = await self._inspection(session, inspection_id)
+            assert self._ctx.files is not None
+            content = await self._ctx.files.get(row.sha256)
+            if self._audit is not None:
+                self._audit.add(
+                    session,
+                    actor,
+                    Kind.READ,
+                    "download_evidence",
+                    f"evidence:{row.id}",
+                    enterprise=inspection.uscc,
+                    unit=inspection.department_unit,
+                )
+        return content, MEDIA_TYPES[FileFormat(row.file_format)]
