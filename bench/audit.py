@@ -51,7 +51,6 @@ async def run(store: str, entries: int, concurrency: int, batch: int) -> None:
         settings=settings,
         engine=engine,
         sessions=make_sessionmaker(engine),
-        writers=make_sessionmaker(engine, write=True),
         clock=SystemClock(),
     )
     log = AuditLog(ctx)

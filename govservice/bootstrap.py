@@ -100,7 +100,6 @@ def build_services(
         settings=settings,
         engine=engine,
         sessions=make_sessionmaker(engine),
-        writers=make_sessionmaker(engine, write=True),
         clock=clock,
         signing_keys=keys,
         files=files,

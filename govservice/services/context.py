@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -26,18 +26,18 @@ class ServiceContext:
     signing_keys: KeyStore | None = None
     files: FileStore | None = None
     package: ServicePackage | None = None
-    writers: async_sessionmaker[AsyncSession] | None = None  # sessions of units of work that write
+    # Sessions of units of work that write, derived from ``engine`` (BEGIN IMMEDIATE on SQLite: a
+    # writer waits for the lock, never fails on it).
+    writers: async_sessionmaker[AsyncSession] = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.writers is None:  # BEGIN IMMEDIATE on SQLite: a writer waits for the lock, never fails on it
-            object.__setattr__(self, "writers", make_sessionmaker(self.engine, write=True))
+        object.__setattr__(self, "writers", make_sessionmaker(self.engine, write=True))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work that writes: one connection, one transaction, committed on leaving the
         block (rolled back on an exception). Everything the use case reads and writes goes through
         this session, its audit entries included."""
-        assert self.writers is not None
         async with self.writers() as session, session.begin():
             yield session
 

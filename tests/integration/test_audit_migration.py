@@ -77,7 +77,6 @@ def audit(settings: Settings, engine: AsyncEngine, clock: ManualClock) -> AuditL
         settings=settings,
         engine=engine,
         sessions=make_sessionmaker(engine),
-        writers=make_sessionmaker(engine, write=True),
         clock=clock,
     )
     return AuditLog(ctx)
