@@ -794,7 +794,6 @@ async def run(store: str, applications: int, violations: int, calls: int, reuse:
         grouped = await client.get(INDICATORS + "&groupBy=unit", headers=headers)
         grouped_s = time.perf_counter() - started
         grouped.raise_for_status()
-    await app.state.services.engine.aclose()
     await engine.dispose()
     shown = {i["code"]: i["value"] for i in body["indicators"]}
     made = f"generated and loaded in {generation:.0f} s" if generation is not None else "reused"

@@ -1,5 +1,6 @@
 """Complete applications per second through the HTTP API: create → upload → file → accept →
-forward → approve (the licence is signed and stored in that step) → verify the licence.
+assign the inspector → record the on-site inspection → approve (the licence is signed and stored
+in that step) → verify the licence.
 
     .venv/bin/python bench/lifecycle.py                          # SQLite and PostgreSQL, 1, 16 and 64 clients
     .venv/bin/python bench/lifecycle.py --store sqlite --cases 200
@@ -41,7 +42,7 @@ from govservice.domain.clock import SystemClock  # noqa: E402
 PDF = b"%PDF-1.7\n% bench\n%%EOF\n"
 ENT = "91350100M000100Y43"
 PG_DB = "govservice_bench_lifecycle"
-STEPS = ("create", "upload", "file", "accept", "forward", "approve", "verify")
+STEPS = ("create", "upload", "file", "accept", "assign", "inspect", "approve", "verify")
 
 
 def _token(keys: KeyStore, role: str, **claims: str) -> dict[str, str]:
@@ -89,7 +90,11 @@ async def _one_case(
         )
     await timed("file", "POST", f"{base}/actions/file", applicant, json={})
     await timed("accept", "POST", f"{base}/actions/accept", clerk, json={})
-    await timed("forward", "POST", f"{base}/actions/forward", clerk, json={})
+    await timed(
+        "assign", "POST", f"{base}/actions/assign_inspector", head, json={"inspector": "bench-inspector"}
+    )
+    inspection = {"result": "pass", "findings": "疏散通道畅通，消防设施完好有效"}
+    await timed("inspect", "POST", f"{base}/actions/record_inspection", tokens["inspector"], json=inspection)
     done = await timed("approve", "POST", f"{base}/actions/approve", head, json={})
     await timed("verify", "GET", f"/api/v1/licences/{done['licenceNumber']}", {})
 
@@ -117,6 +122,7 @@ async def _drive(base: str, keys: KeyStore, clients: int, cases: int) -> tuple[f
         "applicant": _token(keys, "applicant", ent=ENT),
         "clerk": _token(keys, "clerk", unit="FR-APPROVAL"),
         "supervisor": _token(keys, "supervisor", unit="FR-APPROVAL"),
+        "inspector": _token(keys, "inspector", unit="FR-APPROVAL"),
     }
     latencies: dict[str, list[float]] = defaultdict(list)
     per_client = [cases // clients + (1 if i < cases % clients else 0) for i in range(clients)]

@@ -24,7 +24,7 @@ from govservice.services.board import BoardService
 from govservice.services.calendar_rollover import CalendarRollover
 from govservice.services.catalogue import CatalogueService
 from govservice.services.context import ServiceContext
-from govservice.services.enforcement import EnforcementCases, EnforcementService
+from govservice.services.enforcement import EnforcementService, Inspections, ViolationCases
 from govservice.services.enforcement.evidence import EvidenceService
 from govservice.services.engine import EngineService
 from govservice.services.enterprises import EnterpriseService
@@ -37,6 +37,7 @@ from govservice.services.key_enterprises import (
     load_service_package,
 )
 from govservice.services.licences import LicenceService
+from govservice.services.quality_review import QualityReview
 from govservice.services.ratings import RatingService, WorkOrderService
 from govservice.services.webhooks import Resolver, WebhookService
 from govservice.storage import LocalFileStore
@@ -56,7 +57,8 @@ class Services:
     ratings: RatingService
     board: BoardService
     enforcement: EnforcementService
-    enforcement_cases: EnforcementCases
+    inspections: Inspections
+    violation_cases: ViolationCases
     evidence: EvidenceService
     assessment: AssessmentService
     key_enterprises: KeyEnterpriseRegistry
@@ -65,6 +67,7 @@ class Services:
     inspection_plans: InspectionPlans
     webhooks: WebhookService
     rollover: CalendarRollover
+    quality_review: QualityReview
 
     async def catch_up_calendar(self) -> None:
         """Deadlines counted on a provisional year that now has its official file are re-derived,
@@ -125,15 +128,17 @@ def build_services(
         ratings=RatingService(ctx, work_orders, audit),
         board=BoardService(ctx, workflow),
         enforcement=enforcement,
-        enforcement_cases=EnforcementCases(ctx, workflow, enforcement, audit),
+        inspections=Inspections(ctx, workflow, enforcement, audit),
+        violation_cases=ViolationCases(ctx, workflow, audit),
         evidence=EvidenceService(ctx, audit),
         key_enterprises=registry,
         key_requests=RequestService(ctx, workflow, registry, audit),
         key_care=CareService(ctx, registry, audit),
-        inspection_plans=InspectionPlans(ctx),
+        inspection_plans=InspectionPlans(ctx, audit),
         assessment=AssessmentService(ctx, workflow, catalogue, audit),
         webhooks=WebhookService(ctx, http, resolve),
         rollover=CalendarRollover(workflow, {"application": follow_rederived}),
+        quality_review=QualityReview(ctx, workflow, audit),
     )
 
 

@@ -17,12 +17,9 @@ SEED_ACTOR_SUB = "seed"
 
 
 def _setup_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S%z",
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from govservice.logs import setup_logging
+
+    setup_logging(settings.log_level, settings.log_format)
 
 
 # -- database ----------------------------------------------------------------------------
@@ -101,6 +98,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from granian.log import LogLevels
 
     from govservice.auth import KeyStore
+    from govservice.logs import log_config
 
     if args.host or args.port:
         settings = dataclasses.replace(
@@ -130,7 +128,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # Its worker builds the app from the environment, so --host/--port go there too, and the
     # signing key is created here, once, before any worker starts.
     os.environ.update(GOVSERVICE_HOST=settings.host, GOVSERVICE_PORT=str(settings.port))
-    KeyStore.load_or_create(settings.var_dir)
+    KeyStore.load_or_create(settings.var_dir, settings.token_ttl_seconds)
     Granian(
         "govservice.api.asgi:app_from_env",
         factory=True,
@@ -140,7 +138,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         workers=1,
         loop=Loops.uvloop,
         log_level=LogLevels(settings.log_level.lower()),
-        log_access=False,
+        log_dictconfig=log_config(settings.log_level, settings.log_format),
+        log_access=False,  # the app writes one richer line per request (govservice/api/observe.py)
     ).serve()
     return 0
 
@@ -186,6 +185,22 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
+    from govservice.auth import Purpose, rotate_key
+    from govservice.domain.clock import SystemClock
+
+    purpose = Purpose(args.purpose)
+    old, new = rotate_key(settings.var_dir, purpose, SystemClock().now(), settings.token_ttl_seconds)
+    kept = (
+        f"for {settings.token_ttl_seconds} s (GOVSERVICE_TOKEN_TTL)"
+        if purpose is Purpose.TOKEN
+        else "for good (licences may be valid until revoked)"
+    )
+    print(f"{purpose} key rotated: {new} signs from now on; {old} stays published and trusted {kept}")
+    print("restart `govservice serve` and every `govservice worker` to sign with the new key")
+    return 0
+
+
 def cmd_openapi(settings: Settings, args: argparse.Namespace) -> int:
     from govservice.api.openapi_export import write_openapi
 
@@ -217,6 +232,13 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--name", help="display name")
     token.add_argument("--ttl", type=int, help="lifetime in seconds")
     token.set_defaults(func=cmd_token)
+
+    keys = sub.add_parser("keys", help="the service's signing keys")
+    rotate = keys.add_subparsers(dest="keys", required=True).add_parser(
+        "rotate", help="a new key of one purpose signs; the old one stays published"
+    )
+    rotate.add_argument("--purpose", choices=["token", "document"], required=True)
+    rotate.set_defaults(func=cmd_keys_rotate)
 
     openapi = sub.add_parser("openapi", help="write openapi/openapi.json")
     openapi.add_argument("--output", default="openapi/openapi.json")

@@ -51,6 +51,7 @@ class Settings:
     db_pool_size: int = 10  # connections each process keeps; every request uses exactly one
     db_max_overflow: int = 10  # extra connections under bursts
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one object per line (govservice/logs.py)
     public_base_url: str = "http://127.0.0.1:8000"
     rating_window_days: int = 7  # 好差评: no rating within this many days counts as 3 (local)
     # Webhook targets admitted although link-local or a cloud metadata host: lower-case host names
@@ -133,6 +134,13 @@ def _log_level(raw: str) -> str:
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ValueError(raw)
     return level
+
+
+def _log_format(raw: str) -> str:
+    layout = raw.strip().lower()
+    if layout not in {"text", "json"}:
+        raise ValueError(raw)
+    return layout
 
 
 def _http_url(raw: str) -> str:
@@ -232,6 +240,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         db_max_overflow=_parse(env, "GOVSERVICE_DB_MAX_OVERFLOW", _positive_int, 10, "a positive number"),
         log_level=_parse(env, "GOVSERVICE_LOG_LEVEL", _log_level, "INFO", "DEBUG, INFO, WARNING or ERROR"),
+        log_format=_parse(env, "GOVSERVICE_LOG_FORMAT", _log_format, "text", "text or json"),
         public_base_url=_parse(
             env, "GOVSERVICE_PUBLIC_URL", _http_url, f"http://{host}:{port}", "an http(s) URL"
         ),

@@ -20,6 +20,7 @@ import httpx
 
 from govservice.auth import KeyStore, mint_token
 from govservice.config import Settings
+from govservice.demo_review import review_round
 from govservice.domain.clock import Clock, SystemClock
 from govservice.domain.uscc import ALPHABET, check_character
 
@@ -73,6 +74,11 @@ class Demo:
     def step(self, actor: dict[str, str], app: dict[str, Any], action: str, **payload: Any) -> dict[str, Any]:
         after = self.call("POST", f"/api/v1/applications/{app['id']}/actions/{action}", actor, json=payload)
         clock = after["clock"]
+        if clock["status"] == "stopped":  # decided: no days left to count
+            self.say(
+                f"  {action:<24} -> {after['state']:<18} clock stopped after {clock['elapsed']} working days"
+            )
+            return after
         self.say(
             f"  {action:<24} -> {after['state']:<18} clock {clock['status']}, "
             f"{clock['remaining']} of {clock['limit']} working days left, due {clock['dueOn'] or '-'}"
@@ -126,9 +132,14 @@ class Demo:
         self.say("\n1. standard route: pre-opening fire safety inspection")
         app = self.new(applicant, "FR-PGP-OPENING", "standard")
         app = self.step(approval_clerk, app, "accept")
-        app = self.step(approval_clerk, app, "hold", reason="inspection")
+        self.say(f"  on-site inspection due by {app['inspection']['dueOn']} (10 working days)")
+        app = self.step(approval_head, app, "assign_inspector", inspector="demo-inspector")
+        app = self.step(approval_clerk, app, "hold", reason="testing")
         app = self.step(approval_clerk, app, "resume")
-        app = self.step(approval_clerk, app, "forward")
+        app = self.step(
+            inspector, app, "record_inspection", result="pass", findings="疏散通道畅通，消防设施完好有效"
+        )
+        self.say(f"  decision due by {app['inspection']['decisionDueOn']} (3 working days after it)")
         app = self.step(approval_head, app, "approve")
         self.licence(app)
 
@@ -196,6 +207,7 @@ class Demo:
         self.say(f"  a new tolerant filing is refused: {response.status_code} {response.json().get('code')}")
 
         self.key_enterprise(approval_clerk)
+        review_round(self)
 
     def key_enterprise(self, approval_clerk: dict[str, str]) -> None:
         self.say("\n6. key enterprise (五个一): green channel, 24-hour response line, restrained inspection")

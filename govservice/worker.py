@@ -124,7 +124,6 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
                     each_round=services.background_round,
                 )
         finally:
-            await service.aclose()
             await services.webhooks.aclose()
             await engine.dispose()
 

@@ -116,7 +116,6 @@ async def app(
     await application.state.services.catalogue.seed(files, Actor(sub="seed", roles=frozenset({Role.ADMIN})))
     await application.state.services.engine.publish_directory()
     yield application
-    await application.state.services.engine.aclose()
     if http is not None:
         await http.aclose()
 

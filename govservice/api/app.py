@@ -23,25 +23,39 @@ from govservice.api.controllers.enforcement import (
     ViolationController,
     WaiverRuleController,
 )
+from govservice.api.controllers.enterprise_requests import EnterpriseRequestController
 from govservice.api.controllers.enterprises import EnterpriseController
 from govservice.api.controllers.evidence import EvidenceController
-from govservice.api.controllers.key_enterprises import (
-    EnterpriseRequestController,
-    InspectionPlanController,
-    KeyEnterpriseController,
-)
+from govservice.api.controllers.inspection_plans import InspectionPlanController
+from govservice.api.controllers.key_enterprise_care import KeyEnterpriseCareController
+from govservice.api.controllers.key_enterprises import KeyEnterpriseController
 from govservice.api.controllers.licences import LicenceController
 from govservice.api.controllers.matters import MatterController
-from govservice.api.controllers.metrics import PROMETHEUS, MetricsController
+from govservice.api.controllers.metrics import MetricsController
+from govservice.api.controllers.quality_review import (
+    AssessorReviewController,
+    PanelController,
+    ReviewRoundController,
+)
+from govservice.api.controllers.quality_review_files import (
+    ReviewCheckController,
+    ReviewFileController,
+    ReviewRoundFilesController,
+)
 from govservice.api.controllers.ratings import EvaluationController, WorkOrderController
 from govservice.api.controllers.system import SystemController
 from govservice.api.controllers.webhooks import WebhookController
 from govservice.api.docs import assets_router, openapi_config
 from govservice.api.hooks import before_request
 from govservice.api.idempotency import IdempotencyMiddleware
+from govservice.api.observe import RequestObserver
+from govservice.api.openapi_bounds import publish_item_bounds
 from govservice.api.pages import COMPRESS_FROM, SKIP_COMPRESSION
 from govservice.api.problems import EXCEPTION_HANDLERS
+from govservice.api.request_id_docs import publish_request_id
 from govservice.api.security import BearerAuthentication, confine_assessors
+from govservice.api.web import TEMPLATE_CONFIG, web_routers
+from govservice.api.webhook_docs import publish_webhooks
 from govservice.auth import Authenticator, KeyStore
 from govservice.bootstrap import build_services, make_database
 from govservice.config import Settings
@@ -65,7 +79,7 @@ def create_app(
     owns_engine = engine is None
     engine = engine or make_database(settings)
     clock = clock or SystemClock()
-    keys = keys or KeyStore.load_or_create(settings.var_dir)
+    keys = keys or KeyStore.load_or_create(settings.var_dir, settings.token_ttl_seconds)
     services = build_services(settings, engine, clock, keys, http, resolve)
 
     @asynccontextmanager
@@ -90,7 +104,6 @@ def create_app(
             stop.set()
             if worker is not None:
                 await worker
-            await services.engine.aclose()
             await services.webhooks.aclose()
             if owns_engine:
                 await engine.dispose()
@@ -115,13 +128,22 @@ def create_app(
             ViolationController,
             EnforcementStatisticsController,
             KeyEnterpriseController,
+            KeyEnterpriseCareController,
             EnterpriseRequestController,
             InspectionPlanController,
             AssessmentController,
             MetricsController,
             WebhookController,
+            PanelController,
+            ReviewRoundController,
+            ReviewRoundFilesController,
+            ReviewFileController,
+            ReviewCheckController,
+            AssessorReviewController,
             assets_router(),
+            *web_routers(),
         ],
+        template_config=TEMPLATE_CONFIG,
         guards=[confine_assessors],
         dependencies={
             "catalogue": provide(services.catalogue),
@@ -133,7 +155,8 @@ def create_app(
             "work_orders": provide(services.work_orders),
             "board": provide(services.board),
             "enforcement": provide(services.enforcement),
-            "cases": provide(services.enforcement_cases),
+            "inspections": provide(services.inspections),
+            "violation_cases": provide(services.violation_cases),
             "evidence": provide(services.evidence),
             "engine_service": provide(services.engine),
             "assessment": provide(services.assessment),
@@ -142,8 +165,9 @@ def create_app(
             "key_care": provide(services.key_care),
             "inspection_plans": provide(services.inspection_plans),
             "webhooks": provide(services.webhooks),
+            "quality_review": provide(services.quality_review),
         },
-        middleware=[PROMETHEUS.middleware, BearerAuthentication, IdempotencyMiddleware],
+        middleware=[BearerAuthentication, IdempotencyMiddleware],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=before_request,
         openapi_config=openapi_config(__version__),
@@ -154,10 +178,14 @@ def create_app(
         logging_config=None,
         debug=False,
     )
+    app.asgi_handler = RequestObserver(app.asgi_handler)  # outside routing: unknown routes are seen too
     app.state.settings = settings
     app.state.ctx = services.ctx
     app.state.services = services
     app.state.signing_keys = keys  # not `keys`: State is a mapping and has a keys() method
     app.state.authenticator = Authenticator(settings, keys, clock, http)
     app.state.head_revision = head_revision()
+    publish_item_bounds(app)
+    publish_webhooks(app, settings.workflows_dir)
+    publish_request_id(app)
     return app

@@ -11,6 +11,7 @@ import logging
 import re
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 import msgspec
 from litestar import MediaType, Request, Response
@@ -28,6 +29,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from govservice.domain.calendar import CalendarError
 from govservice.errors import GovServiceError
+from govservice.logs import REQUEST_ID
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://govservice.invalid/problems/"  # a name, not a link: nothing is fetched from it
@@ -67,6 +69,15 @@ _FRAMEWORK_CODES = {
 }
 
 
+def occurrence(path: str | None) -> str | None:
+    """A problem's ``instance``: the path it happened on and the request's id (``X-Request-ID``,
+    also on every log line of that request): ``/api/v1/applications/7#request-id=3f2a...``."""
+    request_id = REQUEST_ID.get()
+    if request_id is None:
+        return path
+    return f"{path or ''}#request-id={quote(request_id, safe='')}"
+
+
 def problem_response(
     status: int,
     code: str,
@@ -78,7 +89,13 @@ def problem_response(
 ) -> Response[bytes]:
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     problem = Problem(
-        type=TYPE_BASE + code, title=title, status=status, detail=detail, code=code, instance=path, **fields
+        type=TYPE_BASE + code,
+        title=title,
+        status=status,
+        detail=detail,
+        code=code,
+        instance=occurrence(path),
+        **fields,
     )
     return Response(
         content=msgspec.json.encode(problem),

@@ -1,7 +1,8 @@
 """Tokens and keys. The only package that imports ``jose``.
 
-* :class:`KeyStore` — the service's own ES256 signing key (created on first start, mode 0600)
-  and the JWKS that publishes its public half.
+* :class:`KeyStore` — the service's own ES256 signing keys, one for tokens and one for documents
+  (created on first start, mode 0600, rotated each on its own: :func:`rotate_key`), and the JWKS that
+  publishes their public halves.
 * :func:`mint_token` — a signed token for the command line and the tests.
 * :func:`sign_detached` / :func:`verify_detached` — signatures over documents (e-licences),
   typed so that a document signature is never accepted as a token, nor the reverse.
@@ -11,7 +12,26 @@
 """
 
 from govservice.auth.authenticator import Authenticator
-from govservice.auth.keys import KeyStore
-from govservice.auth.tokens import InvalidSignature, mint_token, sign_detached, verify_detached
+from govservice.auth.keys import KeyStore, Purpose
+from govservice.auth.keys import rotate as rotate_key
+from govservice.auth.tokens import (
+    InvalidSignature,
+    VerifiedDocument,
+    mint_token,
+    sign_detached,
+    verify_detached,
+    verify_document,
+)
 
-__all__ = ["Authenticator", "InvalidSignature", "KeyStore", "mint_token", "sign_detached", "verify_detached"]
+__all__ = [
+    "Authenticator",
+    "InvalidSignature",
+    "KeyStore",
+    "Purpose",
+    "VerifiedDocument",
+    "mint_token",
+    "rotate_key",
+    "sign_detached",
+    "verify_detached",
+    "verify_document",
+]

@@ -35,7 +35,7 @@ from jose.exceptions import JOSEError
 
 from govservice.auth.claims import actor_from_claims
 from govservice.auth.jwks import RemoteKeySet
-from govservice.auth.keys import ALGORITHM, KeyStore
+from govservice.auth.keys import ALGORITHM, KeyStore, Purpose
 from govservice.auth.tokens import TOKEN_TYPE
 from govservice.config import ConfigError, Settings
 from govservice.domain.actor import Actor
@@ -54,8 +54,8 @@ class Authenticator:
         self, settings: Settings, keys: KeyStore, clock: Clock, http: httpx.AsyncClient | None = None
     ) -> None:
         self._settings = settings
-        self._own_kid = keys.kid
-        self._own_key = jwk.construct(keys.public_jwk, ALGORITHM)
+        self._keys = keys
+        self._own_keys: dict[str, Key] = {}  # by kid: the active token key and retired ones in force
         self._clock = clock
         self._idp: RemoteKeySet | None = None
         self._idp_issuer = settings.external_issuer or ""
@@ -72,7 +72,8 @@ class Authenticator:
     async def authenticate(self, token: str) -> Actor:
         header, payload_segment = _parse(token)
         alg, kid = header["alg"], header.get("kid")
-        if kid is not None and kid == self._own_kid:
+        own = self._own_key(kid)
+        if own is not None:
             # Typed (RFC 8725 §3.11): a document this service signed (typ JOSE) is no bearer token.
             if header.get("typ") != TOKEN_TYPE:
                 raise _refuse(
@@ -82,7 +83,9 @@ class Authenticator:
                 raise _refuse(
                     "token_algorithm_rejected", f"this service's key verifies {ALGORITHM} only, not {alg}"
                 )
-            key, issuer, audience = self._own_key, self._settings.issuer, self._settings.audience
+            key, issuer, audience = own, self._settings.issuer, self._settings.audience
+        elif isinstance(kid, str) and self._keys.verifying_key(Purpose.DOCUMENT, kid, self._clock.now()):
+            raise _refuse("token_header_rejected", "a document signed by this service is not a bearer token")
         else:
             key = await self._idp_key(kid, alg)
             issuer, audience = self._idp_issuer, self._idp_audience
@@ -94,6 +97,17 @@ class Authenticator:
         return actor_from_claims(
             claims, issuer=issuer, audience=audience, now=self._clock.now().timestamp(), leeway=LEEWAY_SECONDS
         )
+
+    def _own_key(self, kid: Any) -> Key | None:
+        """This service's token key named ``kid``: the active one, or a retired one still trusted."""
+        if not isinstance(kid, str):
+            return None
+        public = self._keys.verifying_key(Purpose.TOKEN, kid, self._clock.now())
+        if public is None:
+            return None
+        if kid not in self._own_keys:
+            self._own_keys[kid] = jwk.construct(public, ALGORITHM)
+        return self._own_keys[kid]
 
     async def _idp_key(self, kid: Any, alg: str) -> Key:
         if not isinstance(kid, str) or not kid:

@@ -14,6 +14,7 @@ class Role(enum.StrEnum):
     LEGAL = "legal"
     ADVISER = "adviser"
     ASSESSOR = "assessor"
+    REVIEWER = "reviewer"  # enforcement quality-review panel (lawyer, outside adviser, senior staff)
     ADMIN = "admin"
 
 

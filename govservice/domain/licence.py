@@ -1,7 +1,10 @@
 """Electronic licences (电子证照): the signed content and its status.
 
-The signature is a compact JWS whose payload is exactly :func:`canonical_bytes` of the
-content, so anyone holding the published JWKS can verify a licence offline.
+The signature is a compact JWS whose payload is exactly :func:`canonical_bytes` of the content: its
+JSON canonicalised by RFC 8785 (JCS: keys sorted, no whitespace, one spelling of each value), so anyone
+holding the published JWKS can verify a licence offline and recompute the payload in any language.
+Licences issued before JCS was adopted carry the content's compact JSON in field order
+(:func:`signed_forms` accepts both).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import secrets
 from datetime import date
 
 import msgspec
+import rfc8785
 
 _NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
@@ -40,7 +44,12 @@ class LicenceContent(msgspec.Struct, kw_only=True, frozen=True, rename="camel"):
 
 
 def canonical_bytes(content: LicenceContent) -> bytes:
-    return msgspec.json.encode(content)
+    return rfc8785.dumps(msgspec.to_builtins(content))
+
+
+def signed_forms(content: LicenceContent) -> tuple[bytes, bytes]:
+    """The payloads a genuine signature over ``content`` may carry: JCS, or the earlier field-order JSON."""
+    return canonical_bytes(content), msgspec.json.encode(content)
 
 
 def new_licence_number(year: int) -> str:

@@ -11,6 +11,10 @@ Every figure is a ratio with its numerator and denominator:
 * bad reviews rectified — work orders opened in the period that ended rectified, over all opened
   except those whose appeal was upheld.
 
+* quality review — the unit's result in the latest enforcement quality review round published
+  for the period (files reviewed, average score, unqualified, rectified, callback satisfaction),
+  from :mod:`govservice.services.quality_review`.
+
 Re-check on-time rates and waivers granted come from the enforcement tables; they are not on the
 board yet (see the module's callers). The counts are the assessor API's
 (:mod:`govservice.services.assessment.tallies`): the board shows some of its indicators, per unit.
@@ -32,6 +36,7 @@ from govservice.services.assessment.tallies import (
 )
 from govservice.services.context import ServiceContext
 from govservice.services.engine import EngineService
+from govservice.services.quality_review import ReviewFigures, board_figures
 
 
 class UnitFigures(msgspec.Struct, kw_only=True, rename="camel"):
@@ -40,6 +45,8 @@ class UnitFigures(msgspec.Struct, kw_only=True, rename="camel"):
     decisions_on_time_statutory: Ratio
     satisfaction: Ratio
     bad_reviews_rectified: Ratio
+    # the unit's result in the latest enforcement quality review (执法质量考评) published for the period
+    quality_review: ReviewFigures | None = None
 
 
 class Board(msgspec.Struct, kw_only=True, rename="camel"):
@@ -70,7 +77,9 @@ class BoardService:
                 session, period, scope, rated_after=rated_after, overdue_before=today
             )
             orders = await work_order_tallies(session, period, scope)
+            reviews = await board_figures(session, period.start, period.end, unit)
         units = {u for u, t in apps.items() if u and (t.decided or t.concluded)} | {u for u in orders if u}
+        units |= set(reviews)
         figures = []
         for u in sorted(units):
             a, o = apps.get(u, ApplicationTally()), orders.get(u, WorkOrderTally())
@@ -81,6 +90,7 @@ class BoardService:
                     decisions_on_time_statutory=ratio(a.on_time_statutory, a.decided),
                     satisfaction=ratio(a.satisfied, a.rated),
                     bad_reviews_rectified=ratio(o.rectified, o.counted),
+                    quality_review=reviews.get(u),
                 )
             )
         return Board(period_from=period.start, period_to=period.end, not_shown=list(NOT_SHOWN), units=figures)

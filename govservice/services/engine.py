@@ -25,16 +25,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import msgspec
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from govservice.domain.actor import Actor
-from govservice.domain.calendar import ClockStatus, WorkingCalendar, load_calendar
+from govservice.domain.calendar import WorkingCalendar, load_calendar
 from govservice.errors import Conflict, GovServiceError, NotFound, PreconditionFailed
 from govservice.services import engine_store as store
 from govservice.services.context import ServiceContext
@@ -48,7 +46,16 @@ from govservice.services.engine_plugins import (
     effect_handler,
     facts_builder,
 )
-from govservice.services.engine_store import CASES, EVENTS, PENDING, TIMERS, EventWrite, StepWrite, TimerArm
+from govservice.services.engine_reading import EngineReading
+from govservice.services.engine_steps import (
+    actor_roles,
+    deterministic,
+    fired_view,
+    running_due_on,
+    step_write,
+    timer_arms,
+)
+from govservice.services.engine_store import CASES, EVENTS, PENDING, TIMERS, EventWrite
 from govservice.services.engine_timers import TimerBacklog, TimerGone, TimerRunner
 from govservice.services.engine_views import (
     CaseView,
@@ -57,16 +64,12 @@ from govservice.services.engine_views import (
     Fired,
     TimerRun,
     TimerView,
-    calendar_mark,
 )
 from govservice.workflow import (
     REGISTRY,
     ActionOption,
-    CaseState,
-    Move,
     Process,
     Registry,
-    TimerSpec,
     available,
     decide,
     start,
@@ -101,15 +104,10 @@ __all__ = [
     "facts_builder",
 ]
 
-TIMER_ACTOR = "system:timer"
 case_view_of_row = store.case_view
 
 
-def _roles(actor: Actor | None) -> list[str]:
-    return sorted(str(r) for r in actor.roles) if actor else []
-
-
-class EngineService:
+class EngineService(EngineReading):
     def __init__(
         self,
         ctx: ServiceContext,
@@ -132,9 +130,6 @@ class EngineService:
         self.publish_directory = self._catalog.publish_directory
         self.store_calendar = self._catalog.store_calendar
 
-    async def aclose(self) -> None:
-        """Nothing to give back: the engine holds no connection between calls."""
-
     @property
     def database(self) -> AsyncEngine:
         return self._ctx.engine
@@ -144,48 +139,6 @@ class EngineService:
         """A unit of work for callers that have none yet (pass its session to start_case and fire)."""
         async with self._ctx.transaction() as session:
             yield session
-
-    # -- time ---------------------------------------------------------------------------------
-
-    def now(self) -> datetime:
-        return self._ctx.clock.now()
-
-    def today(self, now: datetime | None = None) -> date:
-        """The department's local date (working days are local dates)."""
-        return (now or self._ctx.clock.now()).astimezone(self._zone).date()
-
-    def local_day(self, at: datetime) -> date:
-        """The local date of a limit that has passed at ``at`` (the midnight after its last day)."""
-        return (at.astimezone(self._zone) - timedelta(microseconds=1)).date()
-
-    def due_at(self, due_on: date) -> datetime:
-        """A limit ending on ``due_on`` has passed at the local midnight after it."""
-        return datetime.combine(due_on + timedelta(days=1), time(0), tzinfo=self._zone).astimezone(UTC)
-
-    def calendar_for_view(self, case: CaseView) -> WorkingCalendar:
-        """The calendar the case pinned (when loaded in this process), else the current one."""
-        return self._catalog.pinned(case.calendar_version)
-
-    def clock_view(self, case: CaseView, now: datetime | None = None) -> ClockView:
-        """The case's clock today, on the calendar it pinned (loaded by get_case, fire, start_case).
-        Marked provisional when its span (start to due date, and today while running) touches a
-        provisional year."""
-        calendar = self._catalog.pinned(case.calendar_version)
-        today = self.today(now)
-        clock = case.clock
-        due_on = clock.due(calendar)
-        return ClockView(
-            status=clock.status,
-            limit=clock.limit,
-            elapsed=clock.elapsed(calendar, today),
-            remaining=clock.remaining(calendar, today),
-            due_on=due_on,
-            started_on=clock.started_on,
-            pauses=clock.pauses,
-            **calendar_mark(
-                calendar, clock.started_on, due_on, today if clock.status is ClockStatus.RUNNING else None
-            ),
-        )
 
     async def process(
         self, process_id: str, version: int | None = None, session: AsyncSession | None = None
@@ -228,13 +181,13 @@ class EngineService:
                 deadline_hours=deadline_hours,
             )
             after = move.case
-            due_on = self._due_on(after, self.calendar)
+            due_on = running_due_on(after, self.calendar)
             event = EventWrite(
                 "start",
                 None,
                 actor.sub if actor else "system",
-                _roles(actor),
-                _builtins(payload) if payload else None,
+                actor_roles(actor),
+                deterministic(payload) if payload else None,
             )
             case_id = await store.insert_case(
                 s,
@@ -250,7 +203,7 @@ class EngineService:
                     due_on=due_on,
                     now=now,
                     event=event,
-                    arm=self._arms(move.arm, now),
+                    arm=timer_arms(move.arm, now, self.due_at),
                 ),
             )
         return CaseView(
@@ -367,14 +320,14 @@ class EngineService:
             payload = {"timer": {"id": timer.id, "key": timer.key, "dueAt": timer.due_at.isoformat()}}
             if not await store.mark_fired(s, timer.id, now):
                 raise TimerGone()
-        step = self._write(case, move, actor, now, calendar, payload, timer.id if timer else None)
+        step = step_write(case, move, actor, now, calendar, payload, timer.id if timer else None, self.due_at)
         if not await store.save(s, step):
             raise Conflict(
                 f"case {case.id} was changed by another step while {action} was being taken; "
                 "reload it and try again",
                 code="concurrent_transition",
             )
-        fired = _fired(case, move, step)
+        fired = fired_view(case, move, step)
         for call in move.external_effects:
             handler = self._plugins.effect_handlers.get(call.name)
             if handler is None:
@@ -395,106 +348,6 @@ class EngineService:
             )
         return fired
 
-    def _due_on(self, case: CaseState, calendar: WorkingCalendar) -> date | None:
-        return case.clock.due(calendar) if case.clock.status is ClockStatus.RUNNING else None
-
-    def _arms(self, specs: tuple[TimerSpec, ...], now: datetime) -> list[TimerArm]:
-        return [
-            TimerArm(
-                s.key,
-                s.action,
-                s.state,
-                now + timedelta(hours=s.hours) if s.hours is not None else self.due_at(s.due_on),
-            )
-            for s in specs
-        ]
-
-    def _write(
-        self,
-        case: CaseView,
-        move: Move,
-        actor: Actor | None,
-        now: datetime,
-        calendar: WorkingCalendar,
-        payload: dict[str, Any],
-        timer_id: int | None,
-    ) -> StepWrite:
-        after = move.case
-        if move.approvals is not None:
-            payload["approvals"] = {"given": move.approvals[0], "needed": move.approvals[1]}
-        if move.external_effects:
-            payload["effects"] = [str(call) for call in move.external_effects]
-        if move.notes:
-            payload["notes"] = dict(move.notes)
-        return StepWrite(
-            case_id=case.id,
-            seen_version=case.version,
-            state=after.state,
-            version=after.version,
-            outcome=move.outcome,
-            clock=after.clock,
-            data=after.data,
-            due_on=self._due_on(after, calendar),
-            now=now,
-            event=EventWrite(
-                move.action,
-                move.source,
-                actor.sub if actor else TIMER_ACTOR,
-                _roles(actor),
-                _builtins(payload) if payload else None,
-            ),
-            cancel_all=move.cancel_all_timers,
-            cancel_state=move.cancel_state_timers,
-            cancel_keys=move.cancel_keys,
-            arm=self._arms(move.arm, now),
-            timer_id=timer_id,
-        )
-
-    # -- reading ------------------------------------------------------------------------------
-
-    async def events(self, case_id: int, session: AsyncSession | None = None) -> list[EventView]:
-        async with self._ctx.reading(session) as s:
-            rows = await s.execute(
-                select(
-                    EVENTS.c.seq,
-                    EVENTS.c.action,
-                    EVENTS.c.from_state,
-                    EVENTS.c.to_state,
-                    EVENTS.c.actor_sub,
-                    EVENTS.c.actor_roles,
-                    EVENTS.c.at,
-                    EVENTS.c.payload,
-                )
-                .where(EVENTS.c.case_id == case_id)
-                .order_by(EVENTS.c.seq)
-            )
-            return [msgspec.convert(dict(row._mapping), EventView) for row in rows]
-
-    async def timers(self, case_id: int, session: AsyncSession | None = None) -> list[TimerView]:
-        async with self._ctx.reading(session) as s:
-            rows = await s.execute(
-                select(
-                    TIMERS.c.id,
-                    TIMERS.c.key,
-                    TIMERS.c.action,
-                    TIMERS.c.state,
-                    TIMERS.c.due_at,
-                    TIMERS.c.status,
-                    TIMERS.c.fired_at,
-                    TIMERS.c.cancelled_at,
-                    TIMERS.c.detail,
-                )
-                .where(TIMERS.c.case_id == case_id)
-                .order_by(TIMERS.c.id)
-            )
-            timers = [TimerView(**row._mapping) for row in rows]
-        return [
-            msgspec.structs.replace(t, **calendar_mark(self.calendar, self.local_day(t.due_at)))
-            if t.status == PENDING
-            else t
-            for t in timers
-        ]
-
     # -- timers -------------------------------------------------------------------------------
 
     async def timer_backlog(self) -> TimerBacklog:
@@ -507,36 +360,7 @@ class EngineService:
         return await self._timers.run_due(worker, limit=limit, lease=lease)
 
 
-def _builtins(value: Any) -> Any:
-    return msgspec.to_builtins(value, order="deterministic")
-
-
 def _moved_on(process: Process, case: CaseView, timer: Any) -> bool:
     if timer.state is not None:
         return bool(case.state != timer.state)
     return process.transition(case.state, timer.action) is None
-
-
-def _fired(case: CaseView, move: Move, step: StepWrite) -> Fired:
-    after = move.case
-    view = msgspec.structs.replace(
-        case,
-        state=after.state,
-        version=after.version,
-        outcome=move.outcome,
-        clock=after.clock,
-        data=after.data,
-        due_on=step.due_on,
-        updated_at=step.now,
-    )
-    event = EventView(
-        seq=after.version,
-        action=move.action,
-        from_state=move.source,
-        to_state=after.state,
-        actor_sub=step.event.actor_sub,
-        actor_roles=step.event.actor_roles,
-        at=step.now,
-        payload=step.event.payload,
-    )
-    return Fired(case=view, event=event, moved=move.moved)

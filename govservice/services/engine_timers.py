@@ -4,7 +4,7 @@ own transaction, exactly once; a timer whose case has left the state it was arme
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from govservice.errors import Conflict
 from govservice.services import engine_store as store
+from govservice.services.aggregates import seconds_since
 from govservice.services.context import ServiceContext
 from govservice.services.engine_store import PENDING, TIMERS
 from govservice.services.engine_views import TimerRun
@@ -52,11 +53,7 @@ class TimerRunner:
                     )
                 )
             ).one()
-        if isinstance(oldest, str):  # SQLite returns the aggregate as text
-            oldest = datetime.fromisoformat(oldest)
-        if oldest is not None and oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=UTC)
-        lag = (now - oldest).total_seconds() if oldest is not None else 0.0
+        lag = seconds_since(oldest, now)
         return TimerBacklog(pending=int(pending or 0), overdue=int(overdue or 0), oldest_overdue_seconds=lag)
 
     async def run_due(self, worker: str, *, limit: int, lease: timedelta) -> TimerRun:
@@ -82,10 +79,17 @@ class TimerRunner:
                 if fired is not None:
                     for hook in self._engine.system_step_hooks:  # the audit entry, in the step's transaction
                         await hook(session, fired.case.id, fired.event.seq)
-            return "fired" if fired is not None else "dropped"
+            if fired is None:
+                log.info("timer %s dropped: case %s left the state it was armed in", timer.id, timer.case_id)
+                return "dropped"
+            log.info("timer %s fired: case %s, action %s", timer.id, timer.case_id, timer.action)
+            return "fired"
         except TimerGone:
             return "dropped"
         except Conflict:
+            log.warning(
+                "timer %s (case %s): the case changed meanwhile; it will be retried", timer.id, timer.case_id
+            )
             async with self._ctx.transaction() as session:
                 await store.release_timer(session, timer.id)
             return "retry"
@@ -95,7 +99,7 @@ class TimerRunner:
             )
             return "retry"
         except Exception as exc:  # a bug in an effect handler or a facts builder: park it, visibly
-            log.exception("timer %s failed", timer.id)
+            log.exception("timer %s (case %s, action %s) failed", timer.id, timer.case_id, timer.action)
             async with self._ctx.transaction() as session:
                 await store.end_timer(
                     session, timer.id, store.FAILED, self._ctx.clock.now(), f"{type(exc).__name__}: {exc}"

@@ -66,11 +66,12 @@ class TimerView(CalendarMark, frozen=True, kw_only=True, rename="camel"):
     key: str
     action: str
     state: str | None
-    due_at: datetime
+    due_at: datetime  # the instant (UTC) the limit has passed: the local midnight after ``due_on``
     status: str
     fired_at: datetime | None
     cancelled_at: datetime | None
     detail: str | None
+    due_on: date | None = None  # the last day of the limit, a local date in the department's zone
 
 
 class ClockView(CalendarMark, frozen=True, kw_only=True, rename="camel"):
@@ -80,9 +81,10 @@ class ClockView(CalendarMark, frozen=True, kw_only=True, rename="camel"):
     limit: int
     elapsed: int
     remaining: int
-    due_on: date | None
+    due_on: date | None  # local date (the department's zone)
     started_on: date | None
     pauses: list[Pause]
+    due_at: datetime | None = None  # the instant (UTC) it has passed: the local midnight after due_on
 
 
 class Fired(msgspec.Struct, frozen=True, kw_only=True):

@@ -12,10 +12,13 @@ from govservice.db.models import CreditEventRow, EnterpriseRow
 from govservice.domain.actor import Actor, Role
 from govservice.domain.enterprise import CreditStatus
 from govservice.errors import NotFound, RuleViolation
+from govservice.services import enterprise_names
+from govservice.services.access import UNIT_ROLES, advises
 from govservice.services.applications import records
 from govservice.services.audit import AuditLog
 from govservice.services.audit.service import Kind
 from govservice.services.context import ServiceContext
+from govservice.services.enterprise_names import NameChange
 
 
 class CreditEvent(msgspec.Struct, kw_only=True, rename="camel"):
@@ -31,6 +34,7 @@ class EnterpriseView(msgspec.Struct, kw_only=True, rename="camel"):
     credit_status: CreditStatus
     credit_changed_at: datetime | None
     credit_history: list[CreditEvent]
+    name_history: list[NameChange]  # recorded changes of the name (licences carry the name then in force)
 
 
 class EnterpriseService:
@@ -39,13 +43,19 @@ class EnterpriseService:
         self._audit = audit
 
     async def get(self, actor: Actor, uscc: str) -> EnterpriseView:
+        """An enterprise's standing: its own users; admins; staff of any unit, who decide on its
+        filings (the standing is the enterprise's, not a unit's record); an adviser only for the
+        enterprises assigned to them. A staff read is in the enterprise's data-access log."""
         own = actor.has(Role.APPLICANT) and actor.ent == uscc
-        if not own and not actor.is_staff:
-            raise NotFound(f"enterprise {uscc} is not known", code="enterprise_not_found")
+        missing = NotFound(f"enterprise {uscc} is not known", code="enterprise_not_found")
         if own:
             async with self._ctx.sessions() as session:
                 return await self._view(session, uscc)
-        async with self._ctx.transaction() as session:  # staff reading an enterprise's standing: in its log
+        async with self._ctx.transaction() as session:
+            if not actor.has(Role.ADMIN, *UNIT_ROLES) and not (
+                actor.has(Role.ADVISER) and await advises(session, actor.sub, uscc)
+            ):
+                raise missing
             view = await self._view(session, uscc)
             if self._audit is not None:
                 self._audit.add(
@@ -69,6 +79,7 @@ class EnterpriseService:
                 CreditEvent(kind=e.kind, reason=e.reason, application_id=e.application_id, at=e.at)
                 for e in events
             ],
+            name_history=await enterprise_names.history(session, uscc),
         )
 
     async def repair_credit(self, actor: Actor, uscc: str, reason: str) -> EnterpriseView:
@@ -92,5 +103,25 @@ class EnterpriseService:
                     f"enterprise:{uscc}",
                     enterprise=uscc,
                     detail={"reason": reason},
+                )
+            return await self._view(session, uscc)
+
+    async def rename(self, actor: Actor, uscc: str, name: str, reason: str) -> EnterpriseView:
+        """A recorded change of the enterprise's name, by its own applicant or an admin (audited)."""
+        if not enterprise_names.may_rename(actor, uscc):
+            raise NotFound(f"enterprise {uscc} is not known", code="enterprise_not_found")
+        async with self._ctx.transaction() as session:
+            change = await enterprise_names.rename(
+                session, uscc, name, reason, actor=actor, at=self._ctx.clock.now()
+            )
+            if self._audit is not None:
+                self._audit.add(
+                    session,
+                    actor,
+                    Kind.CHANGE,
+                    "rename_enterprise",
+                    f"enterprise:{uscc}",
+                    enterprise=uscc,
+                    detail={"from": change.from_name, "to": change.to_name, "reason": reason},
                 )
             return await self._view(session, uscc)

@@ -22,21 +22,25 @@ EXTENSIONS = "extensions"
 # -- guards ----------------------------------------------------------------------------------
 
 
-@guard("key_materials_complete")
+@guard("key_materials_complete", rule="every key material (主要材料) must be present")
 def key_materials_complete(s: Situation) -> str | None:
     """Every key material (主要材料) is present."""
     missing = s.facts.key_materials_missing
     return f"key materials missing: {', '.join(missing)}" if missing else None
 
 
-@guard("materials_complete")
+@guard("materials_complete", rule="every required material, key and tolerable, must be present")
 def materials_complete(s: Situation) -> str | None:
     """Every required material, key and tolerable, is present."""
     missing = (*s.facts.key_materials_missing, *s.facts.tolerable_materials_missing)
     return f"materials missing: {', '.join(missing)}" if missing else None
 
 
-@guard("tolerance_allowed")
+@guard(
+    "tolerance_allowed",
+    rule="tolerant acceptance (容缺) needs every key material, and only for the tolerable materials "
+    "the matter lists",
+)
 def tolerance_allowed(s: Situation) -> str | None:
     """容缺: the matter allows tolerant acceptance for what is missing, and no key material is."""
     if s.facts.key_materials_missing:
@@ -46,13 +50,17 @@ def tolerance_allowed(s: Situation) -> str | None:
     return None
 
 
-@guard("commitment_signed")
+@guard("commitment_signed", rule="the applicant must have signed the commitment (承诺书)")
 def commitment_signed(s: Situation) -> str | None:
     """The applicant has signed the commitment (承诺书)."""
     return None if s.flag("commitment_signed") else "the applicant has not signed the commitment"
 
 
-@guard("creditworthy")
+@guard(
+    "creditworthy",
+    rule="the tolerant and commitment routes are barred by a dishonesty record or a broken commitment "
+    "until credit is repaired",
+)
 def creditworthy(s: Situation) -> str | None:
     """No dishonesty record and no earlier broken commitment (the service must affirm it)."""
     if s.flag("creditworthy"):
@@ -60,44 +68,47 @@ def creditworthy(s: Situation) -> str | None:
     return "the enterprise has a dishonesty record or a broken commitment, or its credit is unknown"
 
 
-@guard("no_outstanding_supplements")
+@guard(
+    "no_outstanding_supplements",
+    rule="no decision or licence while tolerated materials are still to be supplemented",
+)
 def no_outstanding_supplements(s: Situation) -> str | None:
     """No tolerated material is still awaited (no decision or licence before they are in)."""
     outstanding = s.facts.outstanding_supplements
     return f"materials still to be supplemented: {', '.join(outstanding)}" if outstanding else None
 
 
-@guard("no_prior_notice")
+@guard("no_prior_notice", rule="one deficiency notice lists everything, once (一次性告知)")
 def no_prior_notice(s: Situation) -> str | None:
     """No deficiency notice was issued yet: the notice lists everything, once (一次性告知)."""
     issued = s.counter(DEFICIENCY_NOTICES)
     return f"a deficiency notice was already issued ({issued}); only one is allowed" if issued else None
 
 
-@guard("extension_unused")
+@guard("extension_unused", rule="the decision limit may be extended once (art. 42)")
 def extension_unused(s: Situation) -> str | None:
     """The decision limit was not extended before (art. 42 allows one extension)."""
     return "the time limit was already extended once" if s.counter(EXTENSIONS) else None
 
 
-@guard("route_is")
+@guard("route_is", rule="only on the {route} route")
 def route_is(s: Situation, *, route: str) -> str | None:
     """The application follows ``route`` (standard, tolerant, commitment)."""
     return None if s.facts.route == route else f"the application is not on the {route} route"
 
 
-@guard("flag")
+@guard("flag", rule="{name} must be set")
 def flag(s: Situation, *, name: str) -> str | None:
     """A flag of the case or of the facts is set."""
     return None if s.flag(name) else f"{name} is not set"
 
 
-@guard("not_flag")
+@guard("not_flag", rule="{name} must not be set")
 def not_flag(s: Situation, *, name: str) -> str | None:
     return f"{name} is set" if s.flag(name) else None
 
 
-@guard("counter_below")
+@guard("counter_below", rule="{counter} must stay below {limit}")
 def counter_below(s: Situation, *, counter: str, limit: int) -> str | None:
     value = s.counter(counter)
     return None if value < limit else f"{counter} is {value}, the limit is {limit}"

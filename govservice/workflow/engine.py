@@ -145,7 +145,7 @@ def _blocked(transition: Transition, situation: Situation) -> list[str]:
     for call, entry in transition.guards:
         reason = entry.fn(situation, **call.params)
         if reason is not None:
-            reasons.append(f"{reason} [{call}]")
+            reasons.append(f"{reason} (rule: {entry.rule_text(call.params)})")
     return reasons
 
 

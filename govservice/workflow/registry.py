@@ -42,6 +42,8 @@ from govservice.workflow.definition import CallSpec
 PLUGIN_MODULES: list[str] = [
     "govservice.workflow.builtins",
     "govservice.services.applications.plugins",
+    "govservice.services.applications.inspection",
+    "govservice.services.applications.notices",
     "govservice.services.enforcement.plugins",
     "govservice.services.key_enterprises.plugins",
 ]
@@ -69,10 +71,20 @@ class Entry:
     name: str
     fn: Callable[..., Any]
     external: bool = False
+    rule: str | None = None  # a guard's rule in words, for people; ``{param}`` names its parameters
 
     @property
     def doc(self) -> str:
         return inspect.getdoc(self.fn) or ""
+
+    def rule_text(self, params: Mapping[str, Any]) -> str:
+        """The rule in words (never the guard's internal name): the registered text with its
+        parameters filled in, else the first line of the docstring."""
+        text = self.rule or self.doc.split("\n", 1)[0].rstrip(".")
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return text
 
     def parameters(self) -> list[inspect.Parameter]:
         params = list(inspect.signature(self.fn, eval_str=True).parameters.values())
@@ -86,9 +98,14 @@ class Registry:
         self._parent = parent
         self._entries: dict[tuple[Kind, str], Entry] = {}
 
-    def guard(self, name: str) -> Callable[[Callable[..., str | None]], Callable[..., str | None]]:
+    def guard(
+        self, name: str, *, rule: str | None = None
+    ) -> Callable[[Callable[..., str | None]], Callable[..., str | None]]:
+        """Register a guard; ``rule`` says in words what it requires (errors and ``/actions`` name
+        it), defaulting to the first line of the docstring."""
+
         def register(fn: Callable[..., str | None]) -> Callable[..., str | None]:
-            self._add(Entry("guard", name, fn))
+            self._add(Entry("guard", name, fn, rule=rule))
             return fn
 
         return register

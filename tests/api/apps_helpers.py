@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+
+from govservice.auth import mint_token
+from tests.conftest import _KEYS
 
 PDF = b"%PDF-1.7\n% test document\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -85,3 +91,42 @@ async def get(client: httpx.AsyncClient, headers: dict[str, str], app_id: int) -
 
 async def run_timers(app: Any) -> None:
     await app.state.services.engine.run_due_timers("test-worker", limit=100)
+
+
+INSPECTOR = "inspector-1"
+FINDINGS = "疏散通道畅通，消防设施完好有效 / evacuation routes clear, fire equipment in order"
+
+
+def colleague(headers: dict[str, str], role: str, sub: str) -> dict[str, str]:
+    """A token for another person of the same unit as ``headers``' (same issuer, audience and
+    issue time), so that a walk needs only one staff token of the unit."""
+    token = headers["Authorization"].removeprefix("Bearer ")
+    body = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    minted = mint_token(
+        _KEYS,
+        issuer=claims["iss"],
+        audience=claims["aud"],
+        sub=sub,
+        roles=(role,),
+        now=datetime.fromtimestamp(claims["iat"], tz=UTC),
+        ttl_seconds=claims["exp"] - claims["iat"],
+        unit=claims.get("unit"),
+    )
+    return {"Authorization": f"Bearer {minted}"}
+
+
+async def inspect(
+    client: httpx.AsyncClient,
+    staff: dict[str, str],
+    app_id: int,
+    *,
+    result: str = "pass",
+    findings: str = FINDINGS,
+) -> dict[str, Any]:
+    """The standard route of FR-PGP-OPENING after acceptance: the head of ``staff``'s unit assigns an
+    inspector, who records the on-site inspection; the case then waits for the decision."""
+    head = colleague(staff, "supervisor", "head-of-inspections")
+    await act(client, head, app_id, "assign_inspector", inspector=INSPECTOR)
+    inspector = colleague(staff, "inspector", INSPECTOR)
+    return await act(client, inspector, app_id, "record_inspection", result=result, findings=findings)

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from govservice.domain.clock import ManualClock
-from tests.api.apps_helpers import ENT_A, ENT_B, act, create, run_timers, upload, upload_all
+from tests.api.apps_helpers import ENT_A, ENT_B, act, create, inspect, run_timers, upload, upload_all
 from tests.api.rating_helpers import order_action, rate
 from tests.conftest import TokenFactory
 
@@ -124,7 +124,7 @@ async def build(app: Any, client: httpx.AsyncClient, clock: ManualClock, auth: T
     a1 = await _filed(client, who.a)  # online, accepted and decided the same day
     ids["same_day"] = a1["id"]
     await act(client, who.clerk, a1["id"], "accept")
-    await act(client, who.clerk, a1["id"], "forward")
+    await inspect(client, who.clerk, a1["id"])
     s.licences.append((await act(client, who.head, a1["id"], "approve"))["licenceNumber"])
     assert (await rate(client, who.a, a1["id"], 5, "办理很快")).status_code == 201
 
@@ -200,7 +200,7 @@ async def build(app: Any, client: httpx.AsyncClient, clock: ManualClock, auth: T
     clock.advance(timedelta(days=5))
     await run_timers(app)  # the unsupplemented tolerant case ends (its deadline was 03-09)
     await act(client, who.clerk, window["id"], "resume")
-    await act(client, who.clerk, window["id"], "forward")
+    await inspect(client, who.clerk, window["id"])
     await act(client, who.head, window["id"], "extend", reason="专家评审")
     s.licences.append((await act(client, who.head, window["id"], "approve"))["licenceNumber"])
     bad = await rate(client, who.b, window["id"], 1, "窗口让我跑了三次")
@@ -215,7 +215,7 @@ async def build(app: Any, client: httpx.AsyncClient, clock: ManualClock, auth: T
 
     # -- Thursday 12 March: a denial, rated 2, appealed as malicious and upheld ---------------------
     clock.advance(timedelta(days=2))
-    await act(client, who.clerk, deficient["id"], "forward")
+    await inspect(client, who.clerk, deficient["id"])
     await act(client, who.head, deficient["id"], "deny", reasons=["安全出口数量不符合规范"])
     malicious = await rate(client, who.a, deficient["id"], 2, "恶意差评")
     assert malicious.status_code == 201, malicious.text
@@ -234,6 +234,6 @@ async def build(app: Any, client: httpx.AsyncClient, clock: ManualClock, auth: T
     fresh = await _filed(client, who.c)  # concluded today: its rating window is still open
     ids["window_open"] = fresh["id"]
     await act(client, who.clerk, fresh["id"], "accept")
-    await act(client, who.clerk, fresh["id"], "forward")
+    await inspect(client, who.clerk, fresh["id"])
     s.licences.append((await act(client, who.head, fresh["id"], "approve"))["licenceNumber"])
     return s

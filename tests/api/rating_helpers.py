@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.api.apps_helpers import act, create, upload_all
+from tests.api.apps_helpers import act, create, inspect, upload_all
 
 EVALUATION = "/api/v1/applications/{}/evaluation"
 
@@ -22,7 +22,7 @@ async def accepted(
 ) -> dict[str, Any]:
     app = await filed(client, applicant)
     await act(client, clerk, app["id"], "accept")
-    return await act(client, clerk, app["id"], "forward")
+    return await inspect(client, clerk, app["id"])
 
 
 async def approve(client: httpx.AsyncClient, supervisor: dict[str, str], app_id: int) -> dict[str, Any]:

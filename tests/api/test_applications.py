@@ -16,6 +16,7 @@ from tests.api.apps_helpers import (
     act,
     create,
     get,
+    inspect,
     run_timers,
     upload,
     upload_all,
@@ -50,12 +51,12 @@ async def test_standard_route_from_filing_to_licence(
     app = await _filed(client, applicant)
     assert app["state"] == "submitted" and app["arrivedOn"] == "2026-03-02"
     accepted = await act(client, clerk, app["id"], "accept")
-    assert accepted["state"] == "reviewing"
+    assert accepted["state"] == "inspecting"  # the standard route's on-site inspection comes first
     assert accepted["acceptedOn"] == "2026-03-02"
     assert accepted["clock"]["status"] == "running" and accepted["clock"]["remaining"] == 10
     assert accepted["clock"]["dueOn"] == "2026-03-16"  # 10 working days, the acceptance day not counted
     assert accepted["promisedDueOn"] == "2026-03-09"
-    await act(client, clerk, app["id"], "forward")
+    await inspect(client, clerk, app["id"])
     done = await act(client, supervisor, app["id"], "approve")
     assert done["outcome"] == "approved" and done["licenceNumber"]
     assert done["visitTag"] == "zero_visit" and done["promiseBroken"] is False
@@ -139,7 +140,7 @@ async def test_no_decision_in_5_working_days_is_deemed_accepted_on_arrival(
     clock.advance(timedelta(days=1))  # after the 5th working day ends
     await run_timers(app)
     deemed = await get(client, applicant, filed["id"])
-    assert deemed["state"] == "reviewing"
+    assert deemed["state"] == "inspecting"
     assert deemed["acceptedOn"] == "2026-03-02"
     assert deemed["clock"]["startedOn"] == "2026-03-02"
     assert deemed["clock"]["dueOn"] == "2026-03-16"
@@ -163,7 +164,7 @@ async def test_clock_pauses_and_one_extension(
     assert resumed["clock"]["pauses"]
     bad_hold = await act(client, clerk, filed["id"], "hold", expect=400, reason="lunch")
     assert bad_hold["errors"][0]["field"] == "reason"
-    await act(client, clerk, filed["id"], "forward")
+    await inspect(client, clerk, filed["id"])
     before = resumed["clock"]["dueOn"]
     extended = await act(client, supervisor, filed["id"], "extend", reason="expert review of the plans")
     assert extended["clock"]["limit"] == 20 and extended["clock"]["dueOn"] > before
@@ -181,7 +182,7 @@ async def test_visits_tag_the_case_and_a_second_visit_breaks_the_promise(
         )
         assert response.status_code == 201
     await act(client, clerk, filed["id"], "accept")
-    await act(client, clerk, filed["id"], "forward")
+    await inspect(client, clerk, filed["id"])
     done = await act(client, supervisor, filed["id"], "approve")
     assert done["visits"] == 2 and done["visitTag"] == "multi_visit" and done["promiseBroken"] is True
 
@@ -274,7 +275,7 @@ async def test_denial_and_refusal_carry_reasons_and_remedies(
     assert ended["outcome"] == "refused"
     denied = await _filed(client, applicant)
     await act(client, clerk, denied["id"], "accept")
-    await act(client, clerk, denied["id"], "forward")
+    await inspect(client, clerk, denied["id"])
     done = await act(client, supervisor, denied["id"], "deny", reasons=["安全出口数量不符合规范"])
     assert done["outcome"] == "denied" and done["licenceNumber"] is None
     timeline = (await client.get(f"/api/v1/applications/{denied['id']}/timeline", headers=applicant)).json()

@@ -14,7 +14,8 @@ from tests.api.apps_helpers import ENT_A
 from tests.conftest import TokenFactory
 
 # Routes anyone may call without a token: the catalogue, licence verification, the public board,
-# the waiver rules, the key-enterprise package, health, keys, metrics and the docs. A new public
+# the waiver rules, the key-enterprise package, health, keys, metrics, the docs and the public HTML
+# pages. A new public
 # route must be added here.
 PUBLIC = {
     ("GET", "/api/v1/matters"),
@@ -30,6 +31,14 @@ PUBLIC = {
     ("GET", "/metrics"),
     ("GET", "/.well-known/jwks.json"),
     ("GET", "/api/v1/key-enterprises/package"),
+    # the public HTML pages and their assets (govservice/api/web)
+    ("GET", "/verify"),
+    ("GET", "/verify/{number:str}"),
+    ("GET", "/board"),
+    ("GET", "/board/figures.csv"),
+    ("GET", "/guide"),
+    ("GET", "/guide/{code:str}"),
+    ("GET", "/static/{file_path:path}"),
 }
 PUBLIC_PREFIXES = ("/docs",)
 ASSESSMENT = "/api/v1/assessment/"

@@ -430,15 +430,18 @@ async def test_jwks_publishes_exactly_the_public_key(
 ) -> None:
     response = await client.get("/.well-known/jwks.json")
     assert response.status_code == 200
-    (published,) = response.json()["keys"]
-    assert set(published) == {"kty", "crv", "x", "y", "kid", "use", "alg"}
-    assert (published["kty"], published["crv"], published["alg"], published["use"]) == (
-        "EC",
-        "P-256",
-        "ES256",
-        "sig",
-    )
-    assert published["kid"] == keys.kid
+    published, document = response.json()["keys"]  # the token key, then the e-licence key
+    for key in (published, document):
+        assert set(key) == {"kty", "crv", "x", "y", "kid", "use", "alg", "key_ops", "purpose"}
+        assert (key["kty"], key["crv"], key["alg"], key["use"], key["key_ops"]) == (
+            "EC",
+            "P-256",
+            "ES256",
+            "sig",
+            ["verify"],
+        )
+    assert (published["kid"], published["purpose"]) == (keys.kid, "token")
+    assert (document["kid"], document["purpose"]) == (keys.document.kid, "document")
     # What a relying party does with it: rebuild the key from the JWKS alone and verify a token.
     public = ec.EllipticCurvePublicNumbers(
         int.from_bytes(base64.urlsafe_b64decode(published["x"] + "="), "big"),
@@ -479,7 +482,7 @@ async def test_cli_token_is_accepted_by_the_api(
     ) as client:
         await assert_accepted(client, bearer(token))
         jwks = (await client.get("/.well-known/jwks.json")).json()
-    assert [k["kid"] for k in jwks["keys"]] == [keys.kid]
+    assert [k["kid"] for k in jwks["keys"]] == [keys.kid, keys.document.kid]
 
 
 # -- an outside identity provider ---------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 from govservice.api.app import create_app
 from govservice.config import Settings
 from govservice.domain.clock import ManualClock
-from tests.api.apps_helpers import APPROVAL, ENT_A, act, create, get, upload_all
+from tests.api.apps_helpers import APPROVAL, ENT_A, act, create, get, inspect, upload_all
 from tests.conftest import WORKFLOWS, TokenFactory, make_settings
 
 OFFICIAL_2027 = """year: 2027
@@ -71,7 +71,7 @@ async def test_deadlines_across_the_year_end_are_provisional_then_re_derived(
     permit_clerk = auth("clerk", sub="clerk-2", unit=APPROVAL)
     permit_supervisor = auth("supervisor", sub="head-2", unit=APPROVAL)
 
-    # accept a 20-WD matter on 2026-12-04; accept, forward and extend a 10-WD licence: both reach 2027
+    # accept a 20-WD matter on 2026-12-04; accept, inspect and extend a 10-WD licence: both reach 2027
     a = await _filed(client, applicant)
     accepted = await act(client, clerk, a["id"], "accept")
     assert accepted["clock"]["dueOn"] == "2027-01-04"  # 1 January 2027 skipped
@@ -79,7 +79,7 @@ async def test_deadlines_across_the_year_end_are_provisional_then_re_derived(
     _provisional(accepted, 2027)
     b = await _filed(client, applicant, "FR-PGP-OPENING")
     await act(client, permit_clerk, b["id"], "accept")
-    await act(client, permit_clerk, b["id"], "forward")
+    await inspect(client, permit_clerk, b["id"])
     extended = await act(client, permit_supervisor, b["id"], "extend", reason="expert review of the plans")
     assert extended["clock"]["limit"] == 20 and extended["clock"]["dueOn"] == "2027-01-04"
     _provisional(extended["clock"], 2027)
@@ -151,7 +151,6 @@ async def test_deadlines_across_the_year_end_are_provisional_then_re_derived(
         report = await restarted.state.services.rollover.run()
         assert report.cases == 0
         assert (await get(again, applicant, c["id"]))["version"] == moved["version"]
-    await restarted.state.services.engine.aclose()
 
 
 async def _deadline(

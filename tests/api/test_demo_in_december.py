@@ -34,4 +34,5 @@ def test_the_demo_completes_on_a_december_day(settings: Settings, day: int) -> N
         Demo(http, settings, say=said.append, clock=clock).run()
     assert any("key enterprise" in line for line in said)
     assert not any("✗" in line for line in said)
-    assert any("routine inspection planned" in line for line in said)  # the last part ran
+    assert any("routine inspection planned" in line for line in said)
+    assert any("published: FR-APPROVAL reviewed" in line for line in said)  # the review round, last

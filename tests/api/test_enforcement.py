@@ -199,7 +199,7 @@ async def test_inspector_cannot_countersign(
     client: httpx.AsyncClient, inspector: dict[str, str], auth: TokenFactory
 ) -> None:
     case = await _corrected_on_spot(client, inspector)
-    other_inspector = auth("inspector", sub="insp-7")
+    other_inspector = auth("inspector", sub="insp-7", unit="CD-JJ")
     refused = await _act(client, other_inspector, case["id"], "countersign", expect=403)
     assert refused["code"] == "countersign_needs_legal_reviewer"
     refused = await _act(client, inspector, case["id"], "countersign", expect=403)
@@ -209,8 +209,8 @@ async def test_inspector_cannot_countersign(
 async def test_legal_reviewer_who_inspected_cannot_countersign(
     client: httpx.AsyncClient, auth: TokenFactory, legal: dict[str, str]
 ) -> None:
-    inspecting_lawyer = auth("inspector", "legal", sub="insp-2")
-    case = await _corrected_on_spot(client, auth("inspector", sub="insp-1"))
+    inspecting_lawyer = auth("inspector", "legal", sub="insp-2", unit="CD-JJ")
+    case = await _corrected_on_spot(client, auth("inspector", sub="insp-1", unit="CD-JJ"))
     refused = await _act(client, inspecting_lawyer, case["id"], "countersign", expect=403)
     assert refused["code"] == "inspecting_officer_cannot_countersign"
     assert (await _act(client, legal, case["id"], "countersign"))["state"] == "waived"
@@ -325,7 +325,10 @@ async def test_failed_commitment_recheck_opens_a_violation_case(
         ENT,
     )
     # the checking inspector recorded it and so may not countersign it later, even as a lawyer
-    inspection = (await client.get(f"/api/v1/inspections/{case['inspectionId']}", headers=legal)).json()
+    approval_legal = auth("legal", sub="legal-9", unit="FR-APPROVAL")  # the checking unit's reviewer
+    inspection = (
+        await client.get(f"/api/v1/inspections/{case['inspectionId']}", headers=approval_legal)
+    ).json()
     assert "insp-1" in inspection["officers"]
 
 

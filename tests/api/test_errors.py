@@ -31,8 +31,9 @@ def fields(body: dict[str, Any]) -> set[str]:
 
 
 async def test_unknown_route_is_404_problem(client: httpx.AsyncClient) -> None:
-    body = assert_problem(await client.get("/api/v1/no-such-thing"), 404, "not_found")
-    assert body["instance"] == "/api/v1/no-such-thing"
+    response = await client.get("/api/v1/no-such-thing")
+    body = assert_problem(response, 404, "not_found")
+    assert body["instance"] == "/api/v1/no-such-thing#request-id=" + response.headers["x-request-id"]
 
 
 async def test_wrong_method_is_405_problem(client: httpx.AsyncClient) -> None:

@@ -100,7 +100,12 @@ async def test_changing_an_entry_honours_if_match(
 ) -> None:
     await enrol(client, admin)
     supervisor = auth("supervisor", unit=ADVISER_UNIT)
-    new_adviser = {"sub": "adviser-wang", "name": "王专员", "unit": APPROVAL}
+    elsewhere = {"sub": "adviser-zhao", "name": "赵专员", "unit": APPROVAL}
+    refused = await client.patch(
+        f"/api/v1/key-enterprises/{ENT_A}", json={"adviser": elsewhere}, headers=supervisor
+    )
+    assert (refused.status_code, refused.json()["code"]) == (403, "adviser_of_another_unit")
+    new_adviser = {"sub": "adviser-wang", "name": "王专员", "unit": ADVISER_UNIT}
     stale = await client.patch(
         f"/api/v1/key-enterprises/{ENT_A}",
         json={"adviser": new_adviser},
@@ -313,7 +318,7 @@ async def test_only_the_enterprise_raises_requests_and_only_while_enrolled(
     other = await client.post(
         f"/api/v1/key-enterprises/{ENT_A}/requests", json=body, headers=auth("applicant", ent=ENT_B)
     )
-    assert other.status_code == 403
+    assert other.status_code == 404  # another enterprise's entry is not disclosed
     lapsed = await client.post(
         f"/api/v1/key-enterprises/{ENT_A}/requests", json=body, headers=auth("applicant", ent=ENT_A)
     )
@@ -364,8 +369,15 @@ async def test_annual_checkup_with_report_and_findings_is_visible_to_the_enterpr
         f"{base}/2026/report", files={"file": ("r.png", PNG, "image/png")}, headers=adviser
     )
     assert not_pdf.status_code == 422
+    for disguised in ("setup.exe", "report.html"):  # a PDF's bytes under a name that says otherwise
+        refused = await client.post(
+            f"{base}/2026/report", files={"file": (disguised, PDF, "application/pdf")}, headers=adviser
+        )
+        assert (refused.status_code, refused.json()["code"]) == (422, "file_type_mismatch")
     filed = await client.post(
-        f"{base}/2026/report", files={"file": ("r.pdf", PDF, "application/pdf")}, headers=adviser
+        f"{base}/2026/report",
+        files={"file": ("../../年度 检查<报告>.PDF", PDF, "application/pdf")},
+        headers=adviser,
     )
     assert filed.status_code == 201 and filed.json()["status"] == "report_filed"
     done = await client.post(f"{base}/2026/completion", json=findings, headers=adviser)
@@ -373,6 +385,7 @@ async def test_annual_checkup_with_report_and_findings_is_visible_to_the_enterpr
 
     seen = (await client.get(base, headers=ent_a)).json()
     assert seen[0]["findings"][0]["description"] == "二层通道堆物" and seen[0]["report"]["size"] == len(PDF)
+    assert seen[0]["report"]["filename"] == "年度 检查_报告_.pdf"  # stored sanitised
     report = await client.get(f"{base}/2026/report", headers=ent_a)
     assert report.status_code == 200 and report.content == PDF
     assert (await client.get(base, headers=auth("applicant", ent=ENT_B))).status_code == 404
@@ -465,7 +478,7 @@ async def test_routine_inspections_are_capped_and_override_reasons_go_through(
         await client.get(
             f"/api/v1/key-enterprises/{ENT_A}/inspection-plans", headers=auth("applicant", ent=ENT_B)
         )
-    ).status_code == 403
+    ).status_code == 404
     for on in ("2026-03-11", "2026-03-12"):
         assert (
             await client.post("/api/v1/inspection-plans", json=_plan(uscc=ENT_B, on=on), headers=inspector)

@@ -17,6 +17,7 @@ from tests.api.apps_helpers import (
     act,
     create,
     get,
+    inspect,
     run_timers,
     upload,
     upload_all,
@@ -40,17 +41,17 @@ async def _notices(client: httpx.AsyncClient, headers: dict[str, str], app_id: i
 async def test_a_deemed_accepted_file_missing_key_materials_cannot_be_approved(
     app: Any, client: httpx.AsyncClient, applicant: dict[str, str], auth: TokenFactory, clock: ManualClock
 ) -> None:
-    clerk, head = auth("clerk", unit=APPROVAL), auth("supervisor", sub="head-1", unit=APPROVAL)
+    head = auth("supervisor", sub="head-1", unit=APPROVAL)
     filed = await create(client, applicant)  # the standard route of FR-PGP-OPENING: 4 key materials
     await upload(client, applicant, filed["id"], filed["materials"][0]["code"])  # 3 of 4 missing
     await act(client, applicant, filed["id"], "file")  # Monday 2026-03-02
     clock.advance(timedelta(days=8))  # no decision on acceptance within 5 working days
     await run_timers(app)
     deemed = await get(client, applicant, filed["id"])
-    assert deemed["state"] == "reviewing" and deemed["acceptedOn"] == "2026-03-02"  # the day it arrived
+    assert deemed["state"] == "inspecting" and deemed["acceptedOn"] == "2026-03-02"  # the day it arrived
     [notice] = await _notices(client, applicant, filed["id"], "deemed_acceptance")
     assert notice["body"]["acceptedOn"] == "2026-03-02" and "第三十二条" in notice["body"]["legalBasis"]
-    await act(client, clerk, filed["id"], "forward")
+    await inspect(client, head, filed["id"])
     options = (await client.get(f"/api/v1/applications/{filed['id']}/actions", headers=head)).json()
     approve = next(o for o in options if o["action"] == "approve")
     assert approve["allowed"] is False and any("materials missing" in r for r in approve["reasons"])

@@ -64,7 +64,6 @@ async def edited_client(
         transport=httpx.ASGITransport(app=application), base_url="http://t"
     ) as client:
         yield client, application
-    await application.state.services.engine.aclose()
 
 
 async def test_editing_the_package_file_changes_behaviour(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import json
@@ -42,11 +43,12 @@ async def settle_and_run(app: Any, clock: Any) -> None:
 
 
 def verified(request: httpx.Request, secret: str) -> dict[str, Any]:
-    """The body, after checking the signature as a receiver would."""
-    fields = dict(part.split("=", 1) for part in request.headers["Govservice-Signature"].split(","))
-    signed = f"{fields['t']}.".encode() + request.content
-    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(fields["v1"], expected)
+    """The body, after checking the Standard Webhooks signature as a receiver would."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    headers = request.headers
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + request.content
+    expected = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    assert hmac.compare_digest(headers["webhook-signature"], expected)
     return json.loads(request.content)  # type: ignore[no-any-return]
 
 

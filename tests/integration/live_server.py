@@ -8,6 +8,7 @@ The command is configurable, to run the server from another source tree than the
     GOVSERVICE_LOAD_SERVER_CMD="python -m govservice serve"   the command (``--port N`` is appended)
 
 By default it is ``[sys.executable, "-m", "govservice", "serve"]`` run from the repository root.
+:class:`LiveWorker` runs ``govservice worker`` the same way (the command's last word, ``serve``, replaced).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import secrets
 import shlex
 import signal
@@ -22,7 +24,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,6 +103,7 @@ class LiveServer:
     database_url: str | None = PG_URL
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. GOVSERVICE_RUN_WORKER=false
     starts: int = 0
     unclean_stops: list[str] = field(default_factory=list)
     _keys: Any = None
@@ -117,6 +120,7 @@ class LiveServer:
         )
         if self.database_url:
             env["GOVSERVICE_DATABASE_URL"] = self.database_url
+        env.update(self.extra_env)
         # The server's own tree first, for `python -m govservice` and for granian's worker process alike.
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SERVER_ROOT), env.get("PYTHONPATH")) if p)
         return env
@@ -125,8 +129,11 @@ class LiveServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def command(self) -> list[str]:
+        return [*SERVER_CMD, "--port", str(self.port)]
+
     async def start(self) -> None:
-        """Start (or restart, on the same var dir and database) and wait for /health/ready."""
+        """Start (or restart, on the same var dir and database) and wait until it is ready."""
         assert self.process is None or self.process.poll() is not None, "already running"
         self.port = free_port()
         self.var_dir.mkdir(parents=True, exist_ok=True)
@@ -134,7 +141,7 @@ class LiveServer:
             log.write(f"\n===== start {self.starts + 1} on port {self.port} =====\n".encode())
             log.flush()
             self.process = subprocess.Popen(  # noqa: ASYNC220 (it returns at once)
-                [*SERVER_CMD, "--port", str(self.port)],
+                self.command(),
                 cwd=SERVER_ROOT,
                 env=self.env(),
                 stdout=log,
@@ -249,6 +256,42 @@ class LiveServer:
         return {"Authorization": f"Bearer {token}"}
 
 
+@dataclass
+class LiveWorker(LiveServer):
+    """A `govservice worker` process (no port): ready once it logs that its loop started. Logs at INFO,
+    so each timer it fires is a line of its log (`timer 12 fired: case 34, action deem_accepted`)."""
+
+    options: tuple[str, ...] = ()  # e.g. ("--batch", "4")
+
+    def env(self) -> dict[str, str]:
+        return {**super().env(), "GOVSERVICE_LOG_LEVEL": "INFO"}
+
+    def command(self) -> list[str]:
+        base = SERVER_CMD[:-1] if SERVER_CMD[-1] == "serve" else SERVER_CMD
+        return [*base, "worker", *self.options]
+
+    async def _wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while len(re.findall(r"timer worker \S+ started", self.log_text())) < self.starts:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise AssertionError(f"the worker exited with {self.process.returncode}:\n{self.log_tail()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the worker did not start in {READY_TIMEOUT:.0f} s:\n{self.log_tail()}")
+            await asyncio.sleep(0.1)
+
+    def fired_timers(self) -> list[int]:
+        """The ids of the timers this worker fired, from its log lines."""
+        return [int(m) for m in re.findall(r"\btimer (\d+) fired: ", self.log_text())]
+
+    def timers_claimed(self) -> int:
+        """How many timers this worker claimed, from its rounds' lines (fired, dropped, failed, to retry)."""
+        rounds = re.findall(
+            r"timers: (\d+) fired, (\d+) dropped, (\d+) failed, (\d+) to retry", self.log_text()
+        )
+        return sum(int(n) for counts in rounds for n in counts)
+
+
 def _around(text: str, needle: str, before: int = 5, after: int = 40) -> str:
     lines = text.splitlines()
     first = next(i for i, line in enumerate(lines) if needle in line)
@@ -273,3 +316,19 @@ async def sealed_audit_report(
         if time.monotonic() > deadline:
             return report
         await asyncio.sleep(0.25)
+
+
+@contextlib.asynccontextmanager
+async def first_start(tmp_path: Path) -> AsyncIterator[LiveServer]:
+    """A server on a fresh var dir (and, on PostgreSQL, an emptied schema that `serve` migrates and
+    seeds, as on a first start); stopped with SIGTERM after, which must be clean, as its log."""
+    if PG_URL:
+        await reset_postgres(PG_URL)
+    live = LiveServer(var_dir=tmp_path / "var", log_path=tmp_path / "server.log")
+    try:
+        await live.start()
+        yield live
+    finally:
+        await live.stop()
+    assert not live.unclean_stops, live.unclean_stops
+    live.assert_clean_log()  # nothing went wrong while it shut down either

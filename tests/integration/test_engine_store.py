@@ -113,8 +113,6 @@ async def make_service(
         return made[-1]
 
     yield make
-    for svc in made:
-        await svc.aclose()
 
 
 @pytest.fixture
@@ -167,12 +165,13 @@ async def test_every_step_is_persisted_with_its_event(service: EngineService, cl
     # two deadlines armed on entering pre_review, both ended when it was left
     assert [t.status for t in await service.timers(case.id)] == ["cancelled", "cancelled"]
     view = service.clock_view(stored, clock.now())
-    # accepted Thu 3-5, decided Tue 3-10: 3-6, 3-9 and 3-10 counted; the weekend and the days after do not
+    # accepted Thu 3-5, decided Tue 3-10: 3-6, 3-9 and 3-10 counted; the weekend and the days after do not;
+    # a decided case has no days left to count
     assert (view.status, view.started_on, view.elapsed, view.remaining) == (
         "stopped",
         date(2026, 3, 5),
         3,
-        17,
+        0,
     )
 
 
@@ -181,7 +180,9 @@ async def test_allowed_actions_come_with_reasons(service: EngineService, hooks: 
     await service.fire(case.id, "submit", APPLICANT)
     hooks.facts = CaseFacts(key_materials_missing=("fire_plan",))
     options = {o.action: o for o in await service.available(case.id, CLERK)}
-    assert options["accept"].reasons == ("key materials missing: fire_plan [key_materials_complete]",)
+    assert options["accept"].reasons == (
+        "key materials missing: fire_plan (rule: every key material (主要材料) must be present)",
+    )
     with pytest.raises(ActionBlocked, match="fire_plan"):
         await service.fire(case.id, "accept", CLERK)
     assert (await service.get_case(case.id)).version == 2

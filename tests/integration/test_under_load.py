@@ -2,8 +2,9 @@
 
 Three scenarios, each bounded in time and asserting counts, never timings:
 
-1. mixed load: applicants create, upload, read and file while clerks and supervisors accept, forward,
-   approve and list; afterwards every acknowledged write must be there and nothing may have failed with a
+1. mixed load: applicants create, upload, read and file while clerks accept, supervisors assign the
+   on-site inspection and approve, an inspector records it, all of them list; afterwards every
+   acknowledged write must be there and nothing may have failed with a
    5xx or a dropped connection (409/412/422 from races are counted, and allowed);
 2. first use: many applicants of one brand-new enterprise create applications at the same instant;
 3. kill -9 mid-load: writers are cut off by a SIGKILL of the server; after a restart on the same var dir
@@ -23,7 +24,7 @@ import os
 import random
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,9 +35,9 @@ import pytest
 from tests.integration.live_server import (
     PG_URL,
     LiveServer,
+    first_start,
     migrate_postgres,
     new_uscc,
-    reset_postgres,
     sealed_audit_report,
     unique_pdf,
 )
@@ -82,16 +83,8 @@ def _leave_postgres_at_head() -> Iterable[None]:
 
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
-    if PG_URL:
-        await reset_postgres(PG_URL)  # `serve` migrates and seeds it, as on a first start
-    live = LiveServer(var_dir=tmp_path / "var", log_path=tmp_path / "server.log")
-    try:
-        await live.start()
+    async with first_start(tmp_path) as live:
         yield live
-    finally:
-        await live.stop()
-    assert not live.unclean_stops, live.unclean_stops
-    live.assert_clean_log()  # nothing went wrong while it shut down either
 
 
 def client(live: LiveServer) -> httpx.AsyncClient:
@@ -161,9 +154,9 @@ class Ledger:
         return response
 
     async def create(
-        self, http: httpx.AsyncClient, who: str, headers: dict[str, str], uscc: str
+        self, http: httpx.AsyncClient, who: str, headers: dict[str, str], uscc: str, matter: str = MATTER
     ) -> dict[str, Any] | None:
-        body = {"matterCode": MATTER, "enterpriseName": f"负载测试企业 {uscc[-6:]}", "route": "standard"}
+        body = {"matterCode": matter, "enterpriseName": f"负载测试企业 {uscc[-6:]}", "route": "standard"}
         response = await self.send(http, who, "create", "POST", APPS, expect=201, json=body, headers=headers)
         if response is None or response.status_code != 201:
             return None
@@ -201,7 +194,13 @@ class Ledger:
             )
 
     async def act(
-        self, http: httpx.AsyncClient, who: str, headers: dict[str, str], app_id: int, action: str
+        self,
+        http: httpx.AsyncClient,
+        who: str,
+        headers: dict[str, str],
+        app_id: int,
+        action: str,
+        payload: dict[str, Any] | None = None,
     ) -> dict[str, Any] | None:
         response = await self.send(
             http,
@@ -211,7 +210,7 @@ class Ledger:
             f"{APPS}/{app_id}/actions/{action}",
             expect=200,
             app_id=app_id,
-            json={},
+            json=payload or {},
             headers=headers,
         )
         if response is None or response.status_code != 200:
@@ -388,20 +387,28 @@ async def bounded(work: Awaitable[Any], seconds: float, what: str) -> Any:
 # -- 1. mixed load ------------------------------------------------------------------------------
 
 
-async def test_mixed_load_loses_nothing_and_never_fails(server: LiveServer) -> None:
-    started = time.monotonic()
-    ledger = Ledger()
+async def mixed_load(
+    servers: Sequence[LiveServer],
+    ledger: Ledger,
+    deadline: float,
+    *,
+    applicants: int = MIXED_CLIENTS - MIXED_CLERKS - MIXED_SUPERVISORS,
+    alongside: Iterable[Awaitable[None]] = (),
+) -> None:
+    """Scenario 1's clients until ``deadline`` (time.monotonic()), the n-th of each role on
+    ``servers[n % len(servers)]``, with ``alongside`` run beside them (scale-out adds its own)."""
     rnd = random.Random(1)
-    applicants = MIXED_CLIENTS - MIXED_CLERKS - MIXED_SUPERVISORS
     shared_drafts: list[dict[str, Any]] = []  # drafts of the shared enterprise, raced by its applicants
-    deadline = time.monotonic() + MIXED_SECONDS
+
+    def server(n: int) -> LiveServer:
+        return servers[n % len(servers)]
 
     async def applicant(n: int) -> None:
         who = f"applicant-{n}"
         shared = n % MIXED_SHARED_EVERY == 0
         uscc = SHARED_ENT if shared else new_uscc()
-        headers = server.headers("applicant", who, ent=uscc)
-        async with client(server) as http:
+        headers = server(n).headers("applicant", who, ent=uscc)
+        async with client(server(n)) as http:
             while time.monotonic() < deadline:
                 if shared and shared_drafts and rnd.random() < 0.3:  # another's draft of the same enterprise
                     other = rnd.choice(shared_drafts)
@@ -423,31 +430,53 @@ async def test_mixed_load_loses_nothing_and_never_fails(server: LiveServer) -> N
                     await ledger.read(http, who, headers, "list", f"{APPS}?limit=20")
                 await ledger.act(http, who, headers, app["id"], "file")
 
-    async def staff(n: int, role: str, steps: tuple[tuple[str, str], ...]) -> None:
+    def takes(action: str, item: dict[str, Any], who: str) -> bool:
+        """The on-site inspection: the head of unit assigns inspecting cases nobody has yet; the
+        inspector records those assigned to them."""
+        inspector = (item.get("inspection") or {}).get("inspector")
+        if action == "assign_inspector":
+            return inspector is None
+        return action != "record_inspection" or inspector == who
+
+    async def staff(n: int, role: str, steps: tuple[tuple[str, str, dict[str, Any]], ...]) -> None:
         who = f"{role}-{n}"
-        headers = server.headers(role, who, unit=UNIT)
-        async with client(server) as http:
+        headers = server(n).headers(role, who, unit=UNIT)
+        async with client(server(n)) as http:
             while time.monotonic() < deadline:
                 acted = False
-                for state, action in steps:
+                for state, action, payload in steps:
                     page = await ledger.read(http, who, headers, "list", f"{APPS}?state={state}&limit=20")
-                    if not page or not page["items"]:
+                    items = [item for item in (page or {}).get("items", []) if takes(action, item, who)]
+                    if not items:
                         continue
-                    item = rnd.choice(page["items"])
+                    item = rnd.choice(items)
                     # Half the time with the version just read: a 412 when someone got there first.
                     guarded = (
                         {**headers, "If-Match": f'"{item["version"]}"'} if rnd.random() < 0.5 else headers
                     )
-                    acted = await ledger.act(http, who, guarded, item["id"], action) is not None or acted
+                    taken = await ledger.act(http, who, guarded, item["id"], action, payload)
+                    acted = taken is not None or acted
                 await ledger.read(http, who, headers, "list", f"{APPS}?limit=20")
                 if not acted:
                     await asyncio.sleep(0.05)
 
-    clerk_steps = (("submitted", "accept"), ("reviewing", "forward"))
+    inspection = {"result": "pass", "findings": "疏散通道畅通，消防设施完好有效"}
+    head_steps = (
+        ("inspecting", "assign_inspector", {"inspector": "inspector-0"}),
+        ("deciding", "approve", {}),
+    )
     workers = [applicant(n) for n in range(applicants)]
-    workers += [staff(n, "clerk", clerk_steps) for n in range(MIXED_CLERKS)]
-    workers += [staff(n, "supervisor", (("deciding", "approve"),)) for n in range(MIXED_SUPERVISORS)]
-    await bounded(asyncio.gather(*workers), MIXED_SECONDS + 2 * REQUEST_TIMEOUT + 10, "the mixed load")
+    workers += [staff(n, "clerk", (("submitted", "accept", {}),)) for n in range(MIXED_CLERKS - 1)]
+    workers += [staff(0, "inspector", (("inspecting", "record_inspection", inspection),))]
+    workers += [staff(n, "supervisor", head_steps) for n in range(MIXED_SUPERVISORS)]
+    seconds = deadline - time.monotonic()
+    await bounded(asyncio.gather(*workers, *alongside), seconds + 2 * REQUEST_TIMEOUT + 10, "the mixed load")
+
+
+async def test_mixed_load_loses_nothing_and_never_fails(server: LiveServer) -> None:
+    started = time.monotonic()
+    ledger = Ledger()
+    await mixed_load([server], ledger, time.monotonic() + MIXED_SECONDS)
     loaded = time.monotonic()
 
     admin = server.headers("admin", "admin-check")

@@ -18,7 +18,7 @@ from govservice.domain.catalogue import (
 
 CATALOG = Path(__file__).resolve().parents[2] / "workflows" / "catalog"
 SEED_FILES = sorted(CATALOG.glob("*.yaml"))
-PROCESS_IDS = {"licensing", "tolerant", "commitment", "service"}
+PROCESS_IDS = {"licensing", "opening_inspection", "tolerant", "commitment", "service"}
 
 
 def _load() -> dict[str, MatterGuide]:
@@ -52,7 +52,8 @@ def test_pre_opening_inspection_offers_standard_and_commitment(catalogue: dict[s
     guide = catalogue["FR-PGP-OPENING"]
     assert guide.status is MatterStatus.ACTIVE
     assert guide.routes == [Route.STANDARD, Route.COMMITMENT]
-    assert guide.processes == {Route.STANDARD: "licensing", Route.COMMITMENT: "commitment"}
+    # the standard route has its on-site inspection (10 WD from acceptance, decision 3 WD after)
+    assert guide.processes == {Route.STANDARD: "opening_inspection", Route.COMMITMENT: "commitment"}
     # DOMAIN.md: on the commitment route only the signed application and the business licence
     # are needed up front; plans and the evacuation plan may follow at the on-site check.
     upfront = {m.code for m in guide.materials if not m.routes or Route.COMMITMENT in m.routes}
@@ -108,8 +109,8 @@ def test_only_known_process_ids_and_each_route_uses_its_process(catalogue: dict[
             assert guide.processes[Route.TOLERANT] == "tolerant", guide.code
         if Route.COMMITMENT in guide.processes:
             assert guide.processes[Route.COMMITMENT] == "commitment", guide.code
-        if guide.kind == "licensing":
-            assert guide.processes[Route.STANDARD] == "licensing", guide.code
+        if guide.kind == "licensing":  # a licence whose standard route has an on-site inspection has its own
+            assert guide.processes[Route.STANDARD] in {"licensing", "opening_inspection"}, guide.code
         else:
             assert guide.processes.get(Route.STANDARD, "service") == "service", guide.code
 

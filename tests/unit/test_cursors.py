@@ -92,7 +92,7 @@ def test_only_what_the_applications_queue_emits_decodes(cursor: str) -> None:
 
 
 def test_the_applications_queue_encodes_what_the_codec_decodes() -> None:
-    from govservice.services.applications.service import _encode_cursor
+    from govservice.services.applications.reads import _encode_cursor
 
     assert _encode_cursor(True, 42) == encode_priority_cursor(True, 42) == "1.42"
 

@@ -118,7 +118,9 @@ def test_allowed_actions_say_why_the_others_are_not() -> None:
     options = {o.action: o for o in available(PERMIT, case, CLERK, facts, today=MON)}
     assert set(options) == {"accept", "request_supplement", "refuse_acceptance", "deem_accepted", "withdraw"}
     assert options["accept"].allowed is False
-    assert options["accept"].reasons == ("key materials missing: site_plan [key_materials_complete]",)
+    assert options["accept"].reasons == (
+        "key materials missing: site_plan (rule: every key material (主要材料) must be present)",
+    )
     assert options["request_supplement"].allowed and options["refuse_acceptance"].allowed
     assert options["deem_accepted"].automatic and not options["deem_accepted"].allowed
     assert options["withdraw"].reasons == ("withdraw needs role applicant",)
@@ -129,7 +131,9 @@ def test_a_blocked_action_raises_with_the_rule() -> None:
     with pytest.raises(ActionBlocked) as caught:
         step(PERMIT, case, "accept", CLERK, facts=CaseFacts(key_materials_missing=("site_plan",)))
     assert caught.value.code == "guard_failed"
-    assert caught.value.extra["reasons"] == ["key materials missing: site_plan [key_materials_complete]"]
+    assert caught.value.extra["reasons"] == [
+        "key materials missing: site_plan (rule: every key material (主要材料) must be present)"
+    ]
 
 
 def test_an_applicant_cannot_approve() -> None:
@@ -212,7 +216,10 @@ def test_tolerant_acceptance_needs_every_rule() -> None:
     with pytest.raises(ActionBlocked) as caught:
         step(LICENSING, case, "accept_tolerant", CLERK, facts=facts)
     (reason,) = caught.value.extra["reasons"]
-    assert reason.startswith("the enterprise has a dishonesty record") and reason.endswith("[creditworthy]")
+    assert (
+        reason.startswith("the enterprise has a dishonesty record") and "until credit is repaired)" in reason
+    )
+    assert "creditworthy" not in reason  # the rule in words, not the guard's internal name
     ok = CaseFacts(
         route="tolerant",
         tolerable_materials_missing=("fire_plan",),

@@ -16,11 +16,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from govservice.auth import InvalidSignature, KeyStore, mint_token, sign_detached, verify_detached
 from govservice.auth.jwks import trusted_key
-from govservice.auth.keys import KEY_FILE
+from govservice.auth.keys import KEY_FILE, KEY_FILES, Purpose
 from govservice.config import ConfigError
 from tests.conftest import START
 
-PUBLIC_MEMBERS = {"kty", "crv", "x", "y", "kid", "use", "alg"}
+PUBLIC_MEMBERS = {"kty", "crv", "x", "y", "kid", "use", "alg", "key_ops", "purpose"}
+DOCUMENT_KEY_FILE = KEY_FILES[Purpose.DOCUMENT]
 
 
 def mode(path: Path) -> int:
@@ -34,19 +35,20 @@ def test_first_start_creates_a_private_key_file_and_the_next_start_reuses_it(tmp
         first = KeyStore.load_or_create(var_dir)
     finally:
         os.umask(previous)
-    assert mode(var_dir / KEY_FILE) == 0o600
-    assert [p.name for p in var_dir.iterdir()] == [KEY_FILE]  # no temporary file left behind
+    assert mode(var_dir / KEY_FILE) == mode(var_dir / DOCUMENT_KEY_FILE) == 0o600
+    # no temporary file left behind
+    assert sorted(p.name for p in var_dir.iterdir()) == sorted([DOCUMENT_KEY_FILE, KEY_FILE])
 
     second = KeyStore.load_or_create(var_dir)
-    assert second.kid == first.kid
+    assert second.kid == first.kid and second.document.kid == first.document.kid != first.kid
     assert second.public_jwk == first.public_jwk
     assert KeyStore.generate().kid != first.kid
 
 
 def test_the_public_jwk_holds_the_public_half_only(tmp_path: Path) -> None:
     keys = KeyStore.load_or_create(tmp_path)
-    (published,) = keys.jwks()["keys"]
-    assert set(published) == PUBLIC_MEMBERS
+    published, _document = keys.jwks()["keys"]
+    assert set(published) == set(_document) == PUBLIC_MEMBERS
     assert "d" not in published
     private = serialization.load_pem_private_key((tmp_path / KEY_FILE).read_bytes(), password=None)
     assert isinstance(private, ec.EllipticCurvePrivateKey)
@@ -101,7 +103,7 @@ def test_processes_starting_together_agree_on_one_key(tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         kids = set(pool.map(lambda _: KeyStore.load_or_create(tmp_path).kid, range(16)))
     assert len(kids) == 1
-    assert [p.name for p in tmp_path.iterdir()] == [KEY_FILE]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([DOCUMENT_KEY_FILE, KEY_FILE])
 
 
 def test_document_signatures_round_trip_and_are_not_tokens() -> None:

@@ -34,8 +34,10 @@ class ApplicationCreate(Schema):
     """Create a draft (file: false) or file at once (file: true)."""
 
     matter_code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    enterprise_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     route: Route = Route.STANDARD
+    # Creates the enterprise's record on its first filing; afterwards the record's name is used
+    # (changed by POST /api/v1/enterprises/{uscc}/name-changes), whatever is sent here.
+    enterprise_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
     channel: Annotated[str, msgspec.Meta(pattern="^(online|window)$")] = "online"
     enterprise_uscc: Annotated[str, msgspec.Meta(min_length=18, max_length=18)] | None = None
     commitment_signed: bool = False
@@ -50,7 +52,8 @@ class Defect(Schema):
 
 class ActionRequest(Schema):
     """A comment, and what the action needs: reasons (refusals, denials), a reason (extension,
-    clock hold: inspection | testing | expert_review | hearing), defects (deficiency notice)."""
+    clock hold: inspection | testing | expert_review | hearing), defects (deficiency notice), the
+    inspector's sub (assign_inspector), the result and findings (record_inspection)."""
 
     comment: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
     reasons: (
@@ -61,6 +64,9 @@ class ActionRequest(Schema):
     ) = None
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
     defects: Annotated[list[Defect], msgspec.Meta(max_length=100)] | None = None
+    inspector: Annotated[str, msgspec.Meta(min_length=1, max_length=255)] | None = None
+    result: Annotated[str, msgspec.Meta(pattern="^(pass|fail)$")] | None = None
+    findings: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
 
 
 class VisitCreate(Schema):
@@ -68,7 +74,7 @@ class VisitCreate(Schema):
 
 
 class MaterialUpload(msgspec.Struct):
-    material: str
+    material: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     file: UploadFile
 
 
@@ -256,6 +262,11 @@ class ApplicationController(Controller):
                 examples=[
                     Example(summary="refuse acceptance", value={"reasons": ["场所不属于本机关管辖"]}),
                     Example(summary="stop the clock", value={"reason": "inspection", "comment": "现场检查"}),
+                    Example(summary="assign the inspector", value={"inspector": "inspector-7"}),
+                    Example(
+                        summary="record the on-site inspection",
+                        value={"result": "pass", "findings": "疏散通道畅通，消防设施完好有效"},
+                    ),
                 ]
             ),
         ],

@@ -17,7 +17,7 @@ from govservice.api.problems import problems
 from govservice.api.schemas import Page, Schema
 from govservice.api.security import SECURED, current_actor, requires
 from govservice.domain.actor import Role
-from govservice.services.enforcement import EnforcementCases, EnforcementService, WaiverRules
+from govservice.services.enforcement import EnforcementService, Inspections, ViolationCases, WaiverRules
 from govservice.services.enforcement.inputs import InspectionIn
 from govservice.services.enforcement.views import InspectionView, Statistics, ViolationView
 from govservice.workflow import ActionOption
@@ -90,12 +90,12 @@ class InspectionController(Controller):
     async def create_inspection(
         self,
         request: Request[Any, Any, Any],
-        cases: NamedDependency[EnforcementCases],
+        inspections: NamedDependency[Inspections],
         data: Annotated[
             InspectionIn, BodyKwarg(examples=[Example(summary="one finding", value=_INSPECTION_EXAMPLE)])
         ],
     ) -> InspectionView:
-        return await cases.inspect(current_actor(request), data)
+        return await inspections.inspect(current_actor(request), data)
 
     @get(
         "/",
@@ -107,14 +107,14 @@ class InspectionController(Controller):
     async def list_inspections(
         self,
         request: Request[Any, Any, Any],
-        cases: NamedDependency[EnforcementCases],
+        inspections: NamedDependency[Inspections],
         uscc: UsccFilter = None,
         from_date: Annotated[date | None, QueryParameter(name="from")] = None,
         to_date: Annotated[date | None, QueryParameter(name="to")] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> Page[InspectionView]:
-        items, next_cursor = await cases.inspections(
+        items, next_cursor = await inspections.inspections(
             current_actor(request),
             uscc=uscc,
             from_date=from_date,
@@ -134,10 +134,10 @@ class InspectionController(Controller):
     async def get_inspection(
         self,
         request: Request[Any, Any, Any],
-        cases: NamedDependency[EnforcementCases],
+        inspections: NamedDependency[Inspections],
         inspection_id: InspectionId,
     ) -> InspectionView:
-        return await cases.inspection(current_actor(request), inspection_id)
+        return await inspections.inspection(current_actor(request), inspection_id)
 
 
 class ViolationController(Controller):
@@ -148,20 +148,20 @@ class ViolationController(Controller):
     @get(
         "/",
         operation_id="listViolations",
-        summary="Violation cases: all (staff) or the caller's enterprise's (applicant)",
+        summary="Violation cases: the unit's (staff), assigned enterprises' (adviser) or own (applicant)",
         guards=[requires(Role.APPLICANT, *_STAFF)],
         responses=problems(400, 401, 403),
     )
     async def list_violations(
         self,
         request: Request[Any, Any, Any],
-        cases: NamedDependency[EnforcementCases],
+        violation_cases: NamedDependency[ViolationCases],
         uscc: UsccFilter = None,
         case_state: Annotated[str | None, QueryParameter(name="state", max_length=64)] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> Page[ViolationView]:
-        items, next_cursor = await cases.violations(
+        items, next_cursor = await violation_cases.violations(
             current_actor(request), uscc=uscc, state=case_state, limit=limit, cursor=cursor
         )
         return Page(items=items, next_cursor=next_cursor)
@@ -176,10 +176,10 @@ class ViolationController(Controller):
     async def get_violation(
         self,
         request: Request[Any, Any, Any],
-        cases: NamedDependency[EnforcementCases],
+        violation_cases: NamedDependency[ViolationCases],
         violation_id: ViolationId,
     ) -> Response[ViolationView]:
-        view = await cases.violation(current_actor(request), violation_id)
+        view = await violation_cases.violation(current_actor(request), violation_id)
         return with_etag(view)
 
     @get(
@@ -192,10 +192,10 @@ class ViolationController(Controller):
     async def violation_actions(
         self,
         request: Request[Any, Any, Any],
-        cases: NamedDependency[EnforcementCases],
+        violation_cases: NamedDependency[ViolationCases],
         violation_id: ViolationId,
     ) -> list[ActionOption]:
-        return await cases.actions(current_actor(request), violation_id)
+        return await violation_cases.actions(current_actor(request), violation_id)
 
     @post(
         "/{violation_id:int}/actions/{action:str}",
@@ -210,7 +210,7 @@ class ViolationController(Controller):
     async def take_violation_action(
         self,
         request: Request[Any, Any, Any],
-        cases: NamedDependency[EnforcementCases],
+        violation_cases: NamedDependency[ViolationCases],
         violation_id: ViolationId,
         action: ActionName,
         data: Annotated[
@@ -227,7 +227,7 @@ class ViolationController(Controller):
         if_match: IfMatch = None,
     ) -> Response[ViolationView]:
         payload = {k: v for k, v in msgspec.to_builtins(data).items() if v is not None}
-        view = await cases.act(
+        view = await violation_cases.act(
             current_actor(request),
             violation_id,
             action,
@@ -253,9 +253,9 @@ class EnforcementStatisticsController(Controller):
     )
     async def statistics(
         self,
-        cases: NamedDependency[EnforcementCases],
+        violation_cases: NamedDependency[ViolationCases],
         from_date: Annotated[date | None, QueryParameter(name="from")] = None,
         to_date: Annotated[date | None, QueryParameter(name="to")] = None,
         unit: Annotated[str | None, QueryParameter(max_length=64)] = None,
     ) -> Statistics:
-        return await cases.statistics(from_date=from_date, to_date=to_date, unit=unit)
+        return await violation_cases.statistics(from_date=from_date, to_date=to_date, unit=unit)

@@ -23,6 +23,11 @@ class CreditRepair(Schema):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 
 
+class NameChangeCreate(Schema):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
 class EnterpriseController(Controller):
     path = "/api/v1/enterprises"
     tags = ["enterprises"]
@@ -58,3 +63,26 @@ class EnterpriseController(Controller):
         ],
     ) -> EnterpriseView:
         return await enterprises.repair_credit(current_actor(request), uscc, data.reason)
+
+    @post(
+        "/{uscc:str}/name-changes",
+        operation_id="renameEnterprise",
+        summary="Record a change of the enterprise's name (its own applicant, or an admin); licences "
+        "issued from now on carry the new name",
+        guards=[requires(Role.APPLICANT, Role.ADMIN)],
+        status_code=201,
+        responses=problems(400, 401, 403, 404, 415, 422),
+    )
+    async def rename(
+        self,
+        request: Request[Any, Any, Any],
+        enterprises: NamedDependency[EnterpriseService],
+        uscc: Uscc,
+        data: Annotated[
+            NameChangeCreate,
+            BodyKwarg(
+                examples=[Example(value={"name": "成都某某餐饮集团有限公司", "reason": "营业执照变更登记"})]
+            ),
+        ],
+    ) -> EnterpriseView:
+        return await enterprises.rename(current_actor(request), uscc, data.name, data.reason)

@@ -26,7 +26,7 @@ _STAFF = (Role.CLERK, Role.SUPERVISOR, Role.INSPECTOR, Role.LEGAL, Role.ADMIN)
 
 class EvidenceUpload(msgspec.Struct):
     file: UploadFile
-    note: str | None = None
+    note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
 
 
 class EvidenceController(Controller):
@@ -77,9 +77,12 @@ class EvidenceController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def list_evidence(
-        self, evidence: NamedDependency[EvidenceService], inspection_id: InspectionId
+        self,
+        request: Request[Any, Any, Any],
+        evidence: NamedDependency[EvidenceService],
+        inspection_id: InspectionId,
     ) -> list[EvidenceView]:
-        return await evidence.list(inspection_id)
+        return await evidence.list(current_actor(request), inspection_id)
 
     @get(
         "/{evidence_id:int}",

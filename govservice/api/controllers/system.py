@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, Literal, cast
 
+import msgspec
 from litestar import Controller, Request, Response, get
 from sqlalchemy import text
 
@@ -25,6 +26,8 @@ class Jwk(Schema, omit_defaults=True):
     kid: str
     alg: str
     use: str
+    key_ops: list[str] | None = msgspec.field(default=None, name="key_ops")
+    purpose: Literal["token", "document"] | None = None  # this service's keys: what the key verifies
     crv: str | None = None
     x: str | None = None
     y: str | None = None
@@ -82,6 +85,10 @@ class SystemController(Controller):
         "/.well-known/jwks.json",
         operation_id="jwks",
         summary="Public keys that verify this service's tokens and e-licence signatures",
+        description="Each key says what it verifies in `purpose`: `token` (bearer tokens) or `document` "
+        "(e-licences). The active key of each purpose is listed first; retired keys stay listed while "
+        "what they signed may still be valid (token keys for one token lifetime, document keys for good).",
     )
     async def jwks(self, request: Request[Any, Any, Any]) -> Jwks:
-        return Jwks(keys=[Jwk(**key) for key in request.app.state.signing_keys.jwks()["keys"]])
+        published = request.app.state.signing_keys.jwks(request.app.state.ctx.clock.now())
+        return Jwks(keys=[Jwk(**key) for key in published["keys"]])

@@ -125,6 +125,20 @@ class WebhookController(Controller):
     ) -> None:
         await webhooks.deactivate(current_actor(request), webhook_id)
 
+    @post(
+        "/{webhook_id:int}/reactivate",
+        operation_id="reactivateWebhook",
+        summary="Reactivate a deactivated subscription: new events and its pending deliveries are sent",
+        description="Events of the time it was inactive are not made up. Reactivating an active one changes "
+        "nothing. A URL that is no longer acceptable (see `createWebhook`) is 400.",
+        status_code=HTTP_200_OK,
+        responses=problems(400, 401, 403, 404),
+    )
+    async def reactivate(
+        self, request: Request[Any, Any, Any], webhooks: NamedDependency[WebhookService], webhook_id: Id
+    ) -> WebhookView:
+        return await webhooks.reactivate(current_actor(request), webhook_id)
+
     @get(
         "/{webhook_id:int}/deliveries",
         operation_id="listWebhookDeliveries",

@@ -5,7 +5,7 @@ from govservice.db.models.assessment import ApplicationCountRow
 from govservice.db.models.audit import AuditEntryRow, AuditHeadRow
 from govservice.db.models.catalogue import MatterVersionRow
 from govservice.db.models.enforcement import EvidenceRow, FindingRow, InspectionRow, ViolationRow
-from govservice.db.models.enterprises import CreditEventRow, EnterpriseRow
+from govservice.db.models.enterprises import CreditEventRow, EnterpriseNameChangeRow, EnterpriseRow
 from govservice.db.models.idempotency import IdempotencyRecord
 from govservice.db.models.key_enterprises import (
     CheckupRow,
@@ -13,6 +13,13 @@ from govservice.db.models.key_enterprises import (
     InspectionPlanRow,
     KeyEnterpriseRow,
     ServiceRecordRow,
+)
+from govservice.db.models.quality_review import (
+    PanelMemberRow,
+    ReviewCheckRow,
+    ReviewFileRow,
+    ReviewRoundRow,
+    ReviewScoreRow,
 )
 from govservice.db.models.ratings import CallbackRow, RatingRow, WorkOrderRow
 from govservice.db.models.webhooks import WebhookDeliveryRow, WebhookSubscriptionRow
@@ -33,6 +40,7 @@ __all__ = [
     "CallbackRow",
     "CheckupRow",
     "CreditEventRow",
+    "EnterpriseNameChangeRow",
     "EnterpriseRequestRow",
     "EnterpriseRow",
     "EvidenceRow",
@@ -45,7 +53,12 @@ __all__ = [
     "MaterialRow",
     "MatterVersionRow",
     "NoticeRow",
+    "PanelMemberRow",
     "RatingRow",
+    "ReviewCheckRow",
+    "ReviewFileRow",
+    "ReviewRoundRow",
+    "ReviewScoreRow",
     "ServiceRecordRow",
     "ViolationRow",
     "VisitRow",

@@ -78,6 +78,14 @@ class ApplicationRow(Base):
     supplemented_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # 容缺 supplements accepted
     post_check_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # commitment route: 20 WD
     post_checked_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # the post-check, passed or not
+    # The standard route's on-site inspection (FR-PGP-OPENING): who inspects, by when, what was found,
+    # and the decision's own limit after it (10 WD from acceptance, 3 WD after the inspection).
+    inspector_sub: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    inspection_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    inspected_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    inspection_result: Mapped[str | None] = mapped_column(String(8), nullable=True)  # pass | fail
+    inspection_findings: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    decision_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class MaterialRow(Base):

@@ -34,3 +34,19 @@ class CreditEventRow(Base):
     application_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     actor: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class EnterpriseNameChangeRow(Base):
+    """A change of an enterprise's name as the department records it (licences carry the name the
+    record has when they are issued)."""
+
+    __tablename__ = "enterprise_name_changes"
+    __table_args__ = (Index(None, "uscc", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"))
+    from_name: Mapped[str] = mapped_column(String(200))
+    to_name: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(2000))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())

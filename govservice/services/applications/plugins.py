@@ -55,6 +55,8 @@ async def application_facts(session: AsyncSession, case: CaseView) -> CaseFacts:
         values={
             "arrivedOn": app.arrived_on.isoformat() if app.arrived_on else "",
             "supplementDays": str(_supplement_days(guide)),
+            "inspector": app.inspector_sub or "",
+            "inspectionResult": app.inspection_result or "",
         },
     )
 
@@ -93,13 +95,13 @@ def arm_supplement_timer(ctx: EffectContext, *, action: str) -> None:
     ctx.arm_timer(SUPPLEMENT_TIMER, action, max(days, 1))
 
 
-@REGISTRY.guard("supplements_outstanding")
+@REGISTRY.guard("supplements_outstanding", rule="only while tolerated materials are still awaited")
 def supplements_outstanding(s: Situation) -> str | None:
     """Tolerated materials are still awaited (the supplement deadline may terminate the case)."""
     return None if s.facts.outstanding_supplements else "every tolerated material has been supplemented"
 
 
-@REGISTRY.guard("supplements_delivered")
+@REGISTRY.guard("supplements_delivered", rule="every tolerated material must be in")
 def supplements_delivered(s: Situation) -> str | None:
     """Every tolerated material is in, waiting for the clerk's check."""
     outstanding = s.facts.outstanding_supplements
@@ -354,55 +356,4 @@ async def conclude(run: EffectRun) -> None:
         at_most_one_visit=app.visits <= 1,
         visits=app.visits,
         materials=app.materials_count,
-    )
-
-
-@effect_handler("notify_refusal")
-async def notify_refusal(run: EffectRun) -> None:
-    app = await _app(run)
-    records.add_notice(
-        run, app, "refusal", {"reasons": _payload(run).get("reasons"), "remedies": records.REMEDIES}
-    )
-
-
-@effect_handler("notify_decision")
-async def notify_decision(run: EffectRun) -> None:
-    app = await _app(run)
-    await records.record_decision(run, app)
-    body: dict[str, Any] = {"outcome": run.move.outcome, "reasons": _payload(run).get("reasons")}
-    if run.move.outcome != "approved":
-        body["remedies"] = records.REMEDIES
-    records.add_notice(run, app, "decision", body)
-
-
-@effect_handler("notify_extension")
-async def notify_extension(run: EffectRun) -> None:
-    app = await _app(run)
-    due = run.case.clock.due(records.calendar_of(run))
-    records.add_notice(
-        run,
-        app,
-        "extension",
-        {
-            "reason": _payload(run).get("reason"),
-            "newDueOn": due.isoformat() if due else None,
-            "legalBasis": "《中华人民共和国行政许可法》第四十二条",
-        },
-        due_on=due,
-    )
-
-
-@effect_handler("notify_pause")
-async def notify_pause(run: EffectRun) -> None:
-    """Art. 45: the applicant is told when the clock stops and when it restarts."""
-    app = await _app(run)
-    records.add_notice(
-        run,
-        app,
-        "clock",
-        {
-            "clock": run.move.notes.get("clock"),
-            "action": run.move.action,
-            "reason": _payload(run).get("reason"),
-        },
     )

@@ -115,6 +115,7 @@ async def record_decision(run: EffectRun, app: ApplicationRow) -> None:
     opens a post-check (commitment route), the post-check's deadline."""
     days, limit = run.case.clock.elapsed(run.calendar, run.today), run.case.clock.limit
     app.decided_on, app.decision_working_days, app.decision_limit = run.today, days, limit
+    inspection_kept = inspection_limits_met(app, run.today)
     app.post_check_due_on = next((t.due_on for t in run.move.arm if t.state in POST_CHECK_STATES), None)
     await counts.add(
         run.session,
@@ -123,12 +124,22 @@ async def record_decision(run: EffectRun, app: ApplicationRow) -> None:
         app,
         working_days=days,
         n=1,
-        on_time_promised=days <= app.promised_limit,
-        on_time_statutory=days <= limit,
+        on_time_promised=inspection_kept and days <= app.promised_limit,
+        # the inspection's two limits are this route's statutory ones (消防监督检查规定)
+        on_time_statutory=inspection_kept if app.inspection_due_on else days <= limit,
         promised_days=app.promised_limit,
         statutory_days=app.statutory_limit,
         same_day=run.today == app.accepted_on,
     )
+
+
+def inspection_limits_met(app: ApplicationRow, decided_on: date) -> bool:
+    """A decision on a route with an on-site inspection is on time only if the inspection kept its
+    limit (10 WD from acceptance) and the decision its own (3 WD after the inspection)."""
+    if app.inspection_due_on is None:
+        return True
+    inspected_in_time = app.inspected_on is not None and app.inspected_on <= app.inspection_due_on
+    return inspected_in_time and (app.decision_due_on is None or decided_on <= app.decision_due_on)
 
 
 async def record_post_check(run: EffectRun, app: ApplicationRow) -> None:
@@ -192,6 +203,13 @@ async def set_credit(
     )
 
 
+async def _holder_name(session: AsyncSession, app: ApplicationRow) -> str:
+    """The name on the enterprise's record when the licence is issued (a recorded change since the
+    filing included), not text typed on the application."""
+    name = await session.scalar(select(EnterpriseRow.name).where(EnterpriseRow.uscc == app.enterprise_uscc))
+    return name or app.enterprise_name
+
+
 async def issue_licence(run: EffectRun, app: ApplicationRow) -> LicenceRow:
     matter = await guide(run.session, app)
     issued_on = run.today
@@ -205,7 +223,7 @@ async def issue_licence(run: EffectRun, app: ApplicationRow) -> LicenceRow:
         number=new_licence_number(issued_on.year),
         title=matter.licence_title or matter.name,
         holder_uscc=app.enterprise_uscc,
-        holder_name=app.enterprise_name,
+        holder_name=await _holder_name(run.session, app),
         matter_code=app.matter_code,
         matter_name=matter.name,
         matter_version=app.matter_version,

@@ -26,9 +26,29 @@ class MaterialStatus(View):
     outstanding: bool  # awaited as a 容缺 supplement
 
 
+class InspectionView(View):
+    """The standard route's on-site inspection: who, by when (10 WD from acceptance), what was
+    found, and the decision's limit after it (3 WD). Each due date is the local date (the
+    department's zone) with ``…At``, the UTC instant it has passed (the local midnight after)."""
+
+    inspector: str | None  # staff see who; the applicant sees "assigned"
+    due_on: date | None
+    due_at: datetime | None
+    inspected_on: date | None
+    result: str | None
+    findings: str | None
+    overdue: bool
+    decision_due_on: date | None
+    decision_due_at: datetime | None
+    decision_overdue: bool
+
+
 class ApplicationView(CalendarMark, frozen=True, kw_only=True, rename="camel"):
     """``calendarStatus``: whether any of its dates (clock, promised and supplement due dates)
-    rests on a provisional calendar year."""
+    rests on a provisional calendar year. Every ``…DueOn`` (a local date in the department's zone)
+    has its ``…DueAt`` beside it: the UTC instant the limit has passed (the local midnight after).
+    ``overdue``: open, and a limit it must keep has passed (the clock, the acceptance review, the
+    inspection or the decision after it, the post-check)."""
 
     id: int
     version: int  # the ETag: send it back in If-Match
@@ -51,7 +71,15 @@ class ApplicationView(CalendarMark, frozen=True, kw_only=True, rename="camel"):
     concluded_at: datetime | None
     clock: ClockView
     promised_due_on: date | None
+    promised_due_at: datetime | None
     supplement_due_on: date | None
+    supplement_due_at: datetime | None
+    acceptance_due_on: date | None  # the acceptance review's 5 WD (art. 32), while it runs
+    acceptance_due_at: datetime | None
+    post_check_due_on: date | None  # the commitment route's post-check (20 WD from the permit)
+    post_check_due_at: datetime | None
+    inspection: InspectionView | None  # routes with an on-site inspection
+    overdue: bool
     commitment_signed: bool
     materials: list[MaterialStatus]
     visits: int
@@ -79,8 +107,9 @@ class NoticeView(CalendarMark, frozen=True, kw_only=True, rename="camel"):
     id: int
     kind: str
     body: dict[str, Any]
-    due_on: date | None
+    due_on: date | None  # local date (the department's zone)
     issued_at: datetime
+    due_at: datetime | None = None  # the instant (UTC) the limit has passed: the local midnight after
 
 
 class VisitView(View):
@@ -88,6 +117,17 @@ class VisitView(View):
     purpose: str
     at: datetime
     number: int
+    promise_broken: bool | None = None  # when recording: this visit is more than the matter promises
+    warning: str | None = None  # when recording a broken promise: what the clerk is told
+
+
+def visit_warning(visits: int, max_visits: int) -> str | None:
+    if visits <= max_visits:
+        return None
+    return (
+        f"visit {visits} of an application whose matter promises at most {max_visits}: the one-visit "
+        "promise (一次办) is broken and counted; say why in the purpose and serve the rest without a visit"
+    )
 
 
 class DeadlineChange(View):
@@ -127,6 +167,7 @@ def application_view(
     *,
     promised_due: date | None,
     mark: dict[str, Any],
+    dues: dict[str, Any],
 ) -> ApplicationView:
     materials = [
         MaterialStatus(
@@ -168,5 +209,6 @@ def application_view(
         promise_broken=app.promise_broken,
         licence_number=licence,
         created_at=app.created_at,
+        **dues,
         **mark,
     )

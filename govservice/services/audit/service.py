@@ -90,6 +90,21 @@ class AuditLog:
 
     # -- recording -----------------------------------------------------------------------------
 
+    def read(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        action: str,
+        subject: str,
+        *,
+        enterprise: str,
+        unit: str | None = None,
+    ) -> None:
+        """A staff read of an enterprise's records, for its data-access log, in the read's own
+        transaction (the enterprise's own users reading their records are not logged)."""
+        if actor.is_staff:
+            self.add(session, actor, Kind.READ, action, subject, enterprise=enterprise, unit=unit)
+
     def add(
         self,
         session: AsyncSession,

@@ -1,5 +1,7 @@
-"""Enforcement (首违不罚): the rules in force, read by the API and by the waiver evaluation."""
+"""Enforcement: inspections, the violation cases their findings open, and the rules in force."""
 
-from govservice.services.enforcement.service import EnforcementCases, EnforcementService, WaiverRules
+from govservice.services.enforcement.inspections import Inspections
+from govservice.services.enforcement.rules import EnforcementService, WaiverRules
+from govservice.services.enforcement.violations import ViolationCases
 
-__all__ = ["EnforcementCases", "EnforcementService", "WaiverRules"]
+__all__ = ["EnforcementService", "Inspections", "ViolationCases", "WaiverRules"]

@@ -13,6 +13,7 @@ from govservice.db.models import EvidenceRow, InspectionRow
 from govservice.domain.actor import Actor, Role
 from govservice.domain.catalogue import FileFormat
 from govservice.errors import Forbidden, NotFound
+from govservice.services.access import ensure_visible
 from govservice.services.applications.uploads import check_file
 from govservice.services.audit import AuditLog
 from govservice.services.audit.service import Kind
@@ -55,11 +56,24 @@ class EvidenceService:
         self._audit = audit
 
     @staticmethod
-    async def _inspection(session: AsyncSession, inspection_id: int) -> InspectionRow:
+    async def _inspection(session: AsyncSession, actor: Actor, inspection_id: int) -> InspectionRow:
+        """The inspection, if ``actor`` may see it: another unit's is absent (404)."""
         row = await session.get(InspectionRow, inspection_id)
+        missing = NotFound(f"inspection {inspection_id} does not exist", code="inspection_not_found")
         if row is None:
-            raise NotFound(f"inspection {inspection_id} does not exist", code="inspection_not_found")
+            raise missing
+        await ensure_visible(
+            session, actor, missing, unit=row.department_unit, uscc=row.uscc, to_enterprise=False
+        )
         return row
+
+    def _read(
+        self, session: AsyncSession, actor: Actor, action: str, subject: str, row: InspectionRow
+    ) -> None:
+        if self._audit is not None:
+            self._audit.add(
+                session, actor, Kind.READ, action, subject, enterprise=row.uscc, unit=row.department_unit
+            )
 
     async def add(
         self, actor: Actor, inspection_id: int, *, filename: str, content: bytes, note: str | None
@@ -67,7 +81,7 @@ class EvidenceService:
         """One unit of work: the inspection and its officers checked, the file stored (content-addressed:
         a rollback leaves a harmless orphan), its row written."""
         async with self._ctx.transaction() as session:
-            inspection = await self._inspection(session, inspection_id)
+            inspection = await self._inspection(session, actor, inspection_id)
             if not actor.has(Role.INSPECTOR) or actor.sub not in (inspection.officer_a, inspection.officer_b):
                 raise Forbidden(
                     "evidence is added by the inspection's own officers", code="not_an_inspecting_officer"
@@ -96,13 +110,16 @@ class EvidenceService:
             await session.flush()
             return _view(row)
 
-    async def list(self, inspection_id: int) -> list[EvidenceView]:
-        async with self._ctx.sessions() as session:
-            await self._inspection(session, inspection_id)
+    async def list(self, actor: Actor, inspection_id: int) -> list[EvidenceView]:
+        """The files' list is a read of the enterprise's records: audited in the same unit of work."""
+        async with self._ctx.transaction() as session:
+            inspection = await self._inspection(session, actor, inspection_id)
             rows = await session.scalars(
                 select(EvidenceRow).where(EvidenceRow.inspection_id == inspection_id).order_by(EvidenceRow.id)
             )
-            return [_view(r) for r in rows]
+            views = [_view(r) for r in rows]
+            self._read(session, actor, "list_evidence", f"inspection:{inspection_id}", inspection)
+            return views
 
     async def content(self, actor: Actor, inspection_id: int, evidence_id: int) -> tuple[bytes, str]:
         """The file; the download is in the enterprise's data-access log, in the same unit of work."""
@@ -112,17 +129,8 @@ class EvidenceService:
                 raise NotFound(
                     f"inspection {inspection_id} has no evidence {evidence_id}", code="evidence_not_found"
                 )
-            inspection = await self._inspection(session, inspection_id)
+            inspection = await self._inspection(session, actor, inspection_id)
             assert self._ctx.files is not None
             content = await self._ctx.files.get(row.sha256)
-            if self._audit is not None:
-                self._audit.add(
-                    session,
-                    actor,
-                    Kind.READ,
-                    "download_evidence",
-                    f"evidence:{row.id}",
-                    enterprise=inspection.uscc,
-                    unit=inspection.department_unit,
-                )
+            self._read(session, actor, "download_evidence", f"evidence:{row.id}", inspection)
         return content, MEDIA_TYPES[FileFormat(row.file_format)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Annotated
 
 import msgspec
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from govservice.db.models import CheckupRow, KeyEnterpriseRow, ServiceRecordRow
 from govservice.domain.actor import Actor
 from govservice.domain.catalogue import FileFormat
 from govservice.errors import Conflict, Forbidden, NotFound, RuleViolation
-from govservice.services.applications.uploads import detect_format
+from govservice.services.applications.uploads import check_file
 from govservice.services.audit import AuditLog
 from govservice.services.audit.service import Kind
 from govservice.services.context import ServiceContext
@@ -31,9 +32,9 @@ class Severity(enum.StrEnum):
 
 
 class Finding(msgspec.Struct, kw_only=True, rename="camel"):
-    item: str
+    item: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     severity: Severity
-    description: str
+    description: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
     rectify_by: date | None = None
 
 
@@ -176,12 +177,10 @@ class CareService:
     async def file_report(
         self, actor: Actor, uscc: str, year: int, *, filename: str, content: bytes
     ) -> CheckupView:
-        if not content:
-            raise RuleViolation("the report is empty", code="empty_file")
-        if len(content) > MAX_REPORT_BYTES:
-            raise RuleViolation(f"a report is at most {MAX_REPORT_BYTES} bytes", code="file_too_large")
-        if detect_format(content) is not FileFormat.PDF:
-            raise RuleViolation("the check-up report must be a PDF document", code="file_type_not_allowed")
+        # as materials and evidence: the content and the name's extension must both say PDF
+        _, safe_name = check_file(
+            filename, content, (FileFormat.PDF,), max_bytes=MAX_REPORT_BYTES, what="the check-up report"
+        )
         assert self._ctx.files is not None
         digest = await self._ctx.files.put(content)
         async with self._ctx.transaction() as session:
@@ -191,7 +190,7 @@ class CareService:
                 raise Conflict(
                     f"the {year} check-up is completed; its report is final", code="checkup_completed"
                 )
-            row.report_sha256, row.report_filename, row.report_size = digest, filename[:255], len(content)
+            row.report_sha256, row.report_filename, row.report_size = digest, safe_name, len(content)
             await session.flush()
             view = _checkup_view(row)
             self._audit.add(

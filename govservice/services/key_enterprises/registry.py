@@ -98,7 +98,10 @@ class KeyEnterpriseRegistry:
 
     @staticmethod
     def may_see(actor: Actor, row: KeyEnterpriseRow) -> bool:
-        if actor.has(Role.ADMIN) or actor.has(Role.SUPERVISOR):
+        """The rule of services/access.py for the registry: the entry's unit is its adviser's."""
+        if actor.has(Role.ADMIN):
+            return True
+        if actor.has(Role.SUPERVISOR) and actor.unit and actor.unit == row.adviser_unit:
             return True
         if actor.has(Role.ADVISER) and actor.sub == row.adviser_sub:
             return True
@@ -152,15 +155,19 @@ class KeyEnterpriseRegistry:
         query = select(KeyEnterpriseRow, EnterpriseRow.name).join(
             EnterpriseRow, EnterpriseRow.uscc == KeyEnterpriseRow.uscc
         )
-        if actor.has(Role.ADMIN) or actor.has(Role.SUPERVISOR):
-            pass
-        elif actor.has(Role.ADVISER):
-            query = query.where(KeyEnterpriseRow.adviser_sub == actor.sub)
-        else:
-            raise Forbidden(
-                "the registry is kept by admins and supervisors; advisers see their own enterprises",
-                code="role_required",
-            )
+        if not actor.has(Role.ADMIN):
+            clauses = []
+            if actor.has(Role.SUPERVISOR) and actor.unit:
+                clauses.append(KeyEnterpriseRow.adviser_unit == actor.unit)
+            if actor.has(Role.ADVISER):
+                clauses.append(KeyEnterpriseRow.adviser_sub == actor.sub)
+            if not clauses:
+                raise Forbidden(
+                    "the registry is kept by admins and by supervisors for their unit; advisers see "
+                    "their own enterprises",
+                    code="role_required",
+                )
+            query = query.where(or_(*clauses))
         if adviser_unit:
             query = query.where(KeyEnterpriseRow.adviser_unit == adviser_unit)
         if enrolled_on_day is not None:
@@ -174,11 +181,17 @@ class KeyEnterpriseRegistry:
         if cursor:
             query = query.where(KeyEnterpriseRow.uscc > decode_key_cursor(_CURSOR, cursor))
         query = query.order_by(KeyEnterpriseRow.uscc)
-        async with self._ctx.sessions() as session:
+        async with self._ctx.transaction() as session:
             rows = list(await session.execute(query))
-        # industries is a JSON list: filtered here rather than with dialect-specific JSON operators
-        views = [self.view(row, name) for row, name in rows if industry is None or industry in row.industries]
-        page = views[:limit]
+            # industries is a JSON list: filtered here rather than with dialect-specific JSON operators
+            views = [
+                self.view(row, name) for row, name in rows if industry is None or industry in row.industries
+            ]
+            page = views[:limit]
+            for entry in page:
+                self._audit.read(
+                    session, actor, "list_key_enterprises", f"enterprise:{entry.uscc}", enterprise=entry.uscc
+                )
         more = len(views) > limit
         return page, encode_key_cursor(_CURSOR, page[-1].uscc) if more else None
 
@@ -203,7 +216,16 @@ class KeyEnterpriseRegistry:
                 errors=[{"field": "enrolledUntil", "message": "before enrolledFrom"}],
             )
 
+    @staticmethod
+    def _check_adviser_unit(actor: Actor, unit: str) -> None:
+        """A supervisor assigns advisers of their own unit; admins any."""
+        if not actor.has(Role.ADMIN) and unit != actor.unit:
+            raise Forbidden(
+                "a supervisor assigns an adviser of their own unit", code="adviser_of_another_unit"
+            )
+
     async def enrol(self, actor: Actor, data: Enrolment) -> KeyEnterpriseView:
+        self._check_adviser_unit(actor, data.adviser.unit)
         problem = uscc_problem(data.uscc)
         if problem:
             raise RuleViolation(
@@ -265,8 +287,10 @@ class KeyEnterpriseRegistry:
     ) -> KeyEnterpriseView:
         async with self._ctx.transaction() as session:
             row = await session.get(KeyEnterpriseRow, uscc, with_for_update=True)
-            if row is None:
+            if row is None or not self.may_see(actor, row):
                 raise NotFound(f"{uscc} is not in the registry", code="key_enterprise_not_found")
+            if change.adviser is not None:
+                self._check_adviser_unit(actor, change.adviser.unit)
             if expected_version is not None and expected_version != row.version:
                 raise PreconditionFailed(
                     f"the entry is at version {row.version}, not {expected_version}", code="version_mismatch"

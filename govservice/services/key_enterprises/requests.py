@@ -112,7 +112,7 @@ class RequestService:
         self, actor: Actor, uscc: str, *, kind: RequestKind, subject: str, detail: str
     ) -> RequestView:
         if not (actor.has(Role.APPLICANT) and actor.ent == uscc):
-            raise Forbidden("requests are raised by the enterprise's own users", code="other_enterprise")
+            raise NotFound(f"{uscc} is not a key enterprise you can see", code="key_enterprise_not_found")
         hours = self._registry.package.response_line.response_hours
         async with self._ctx.transaction() as session:  # the check, the request, its case and the audit entry
             entry = await session.get(KeyEnterpriseRow, uscc)

@@ -21,7 +21,9 @@ from govservice.db.models import InspectionPlanRow, InspectionRow
 from govservice.domain.actor import Actor, Role
 from govservice.domain.packages import ServicePackage
 from govservice.domain.uscc import uscc_problem
-from govservice.errors import BadRequest, Conflict, Forbidden, NotFound, RuleViolation
+from govservice.errors import BadRequest, Conflict, NotFound, RuleViolation
+from govservice.services.access import ensure_visible, visible_clause
+from govservice.services.audit import AuditLog
 from govservice.services.context import ServiceContext
 from govservice.services.key_enterprises.registry import active_enrolment
 
@@ -154,8 +156,14 @@ async def check_cap(
 
 
 class InspectionPlans:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, audit: AuditLog | None = None) -> None:
         self._ctx = ctx
+        self._audit = audit
+
+    def _read(self, session: AsyncSession, actor: Actor, action: str, rows: list[InspectionPlanRow]) -> None:
+        if self._audit is not None:
+            for row in rows:
+                self._audit.read(session, actor, action, f"plan:{row.id}", enterprise=row.uscc, unit=row.unit)
 
     async def _offers(self, session: AsyncSession, row: InspectionPlanRow) -> list[PlanView]:
         assert self._ctx.package is not None
@@ -164,6 +172,7 @@ class InspectionPlans:
             select(InspectionPlanRow)
             .where(
                 InspectionPlanRow.uscc == row.uscc,
+                InspectionPlanRow.unit == row.unit,  # a unit merges its own plans, never another's
                 InspectionPlanRow.status == "planned",
                 InspectionPlanRow.id != row.id,
                 InspectionPlanRow.planned_on >= row.planned_on - window,
@@ -214,24 +223,26 @@ class InspectionPlans:
             await session.flush()
             return PlanResult(plan=plan_view(row), merge_offers=await self._offers(session, row), cap=cap)
 
-    async def load(self, session: AsyncSession, plan_id: int, *, lock: bool = False) -> InspectionPlanRow:
+    async def load(
+        self, session: AsyncSession, plan_id: int, *, actor: Actor | None = None, lock: bool = False
+    ) -> InspectionPlanRow:
+        """The plan, if ``actor`` may see it (another unit's is absent); ``None``: inside a use case
+        that checked its caller already."""
         row = await session.get(InspectionPlanRow, plan_id, with_for_update=lock)
+        missing = NotFound(f"inspection plan {plan_id} does not exist", code="plan_not_found")
         if row is None:
-            raise NotFound(f"inspection plan {plan_id} does not exist", code="plan_not_found")
+            raise missing
+        if actor is not None:
+            await ensure_visible(session, actor, missing, unit=row.unit, uscc=row.uscc, to_enterprise=False)
         return row
 
-    async def get(self, plan_id: int, session: AsyncSession | None = None) -> PlanResult:
-        """The plan and its merge offers; in ``session`` when called from another unit of work (an
-        inspection carrying out the plan), else in a read session of its own."""
-        if session is not None:
-            return await self._result(session, plan_id)
-        async with self._ctx.sessions() as own:
-            return await self._result(own, plan_id)
-
-    async def _result(self, session: AsyncSession, plan_id: int) -> PlanResult:
-        row = await self.load(session, plan_id)
-        offers = await self._offers(session, row) if row.status == "planned" else []
-        return PlanResult(plan=plan_view(row), merge_offers=offers, cap=None)
+    async def get(self, actor: Actor, plan_id: int) -> PlanResult:
+        """The plan and its merge offers."""
+        async with self._ctx.transaction() as session:
+            row = await self.load(session, plan_id, actor=actor)
+            offers = await self._offers(session, row) if row.status == "planned" else []
+            self._read(session, actor, "get_plan", [row])
+            return PlanResult(plan=plan_view(row), merge_offers=offers, cap=None)
 
     async def merge(self, actor: Actor, plan_id: int, into: int) -> PlanResult:
         """Fold plan ``plan_id`` into plan ``into``: one visit covers both scopes."""
@@ -242,8 +253,8 @@ class InspectionPlans:
                 errors=[{"field": "into", "message": "the same plan"}],
             )
         async with self._ctx.transaction() as session:
-            row = await self.load(session, plan_id, lock=True)
-            target = await self.load(session, into, lock=True)
+            row = await self.load(session, plan_id, actor=actor, lock=True)
+            target = await self.load(session, into, actor=actor, lock=True)
             if row.status != "planned" or target.status != "planned":
                 raise Conflict("only plans still open can be merged", code="plan_not_open")
             offers = {p.id for p in await self._offers(session, row)}
@@ -264,7 +275,7 @@ class InspectionPlans:
 
     async def cancel(self, actor: Actor, plan_id: int) -> PlanView:
         async with self._ctx.transaction() as session:
-            row = await self.load(session, plan_id, lock=True)
+            row = await self.load(session, plan_id, actor=actor, lock=True)
             if row.status != "planned":
                 raise Conflict("only plans still open can be cancelled", code="plan_not_open")
             row.status = "cancelled"
@@ -274,16 +285,20 @@ class InspectionPlans:
     async def for_enterprise(self, actor: Actor, uscc: str, *, limit: int) -> list[PlanView]:
         """Advance notice: what is planned for the enterprise (its own users, or staff)."""
         if actor.has(Role.APPLICANT) and actor.ent != uscc and not actor.is_staff:
-            raise Forbidden(
-                "an enterprise sees only the inspections planned for itself", code="other_enterprise"
+            raise NotFound(f"{uscc} is not an enterprise you can see", code="enterprise_not_found")
+        async with self._ctx.transaction() as session:
+            rows = list(
+                await session.scalars(
+                    select(InspectionPlanRow)
+                    .where(
+                        InspectionPlanRow.uscc == uscc,
+                        visible_clause(actor, unit=InspectionPlanRow.unit, uscc=InspectionPlanRow.uscc),
+                    )
+                    .order_by(InspectionPlanRow.planned_on.desc(), InspectionPlanRow.id)
+                    .limit(limit)
+                )
             )
-        async with self._ctx.sessions() as session:
-            rows = await session.scalars(
-                select(InspectionPlanRow)
-                .where(InspectionPlanRow.uscc == uscc)
-                .order_by(InspectionPlanRow.planned_on.desc(), InspectionPlanRow.id)
-                .limit(limit)
-            )
+            self._read(session, actor, "list_plans", rows)
             return [plan_view(r) for r in rows]
 
     async def execute(self, session: AsyncSession, plan_id: int, uscc: str, inspection_id: int) -> None:

@@ -19,6 +19,7 @@ from govservice.db.models import ApplicationRow, RatingRow, WorkOrderRow
 from govservice.db.upsert import insert_if_absent
 from govservice.domain.actor import Actor, Role
 from govservice.errors import Conflict, Forbidden, NotFound, RuleViolation
+from govservice.services.access import DESK_ROLES, grants
 from govservice.services.audit import AuditLog
 from govservice.services.audit.service import Kind
 from govservice.services.context import ServiceContext
@@ -41,11 +42,8 @@ class RatingService:
 
     async def _load(self, session: AsyncSession, actor: Actor, application_id: int) -> ApplicationRow:
         app = await session.get(ApplicationRow, application_id)
-        own = app is not None and actor.has(Role.APPLICANT) and actor.ent == app.enterprise_uscc
-        staff = app is not None and (
-            actor.has(Role.ADMIN) or (actor.has(Role.CLERK, Role.SUPERVISOR) and actor.unit == app.unit)
-        )
-        if app is None or not (own or staff):
+        access = grants(actor, roles=DESK_ROLES, advisers=False)
+        if app is None or not access.allows(app.unit, app.enterprise_uscc):
             raise NotFound(f"application {application_id} does not exist", code="application_not_found")
         return app
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govservice.db.models import ApplicationRow, CallbackRow, RatingRow, WorkflowCaseRow, WorkOrderRow
 from govservice.domain.actor import Actor, Role
 from govservice.errors import BadRequest, Forbidden, NotFound, RuleViolation
+from govservice.services.access import DESK_ROLES, grants, visible_clause
 from govservice.services.audit import AuditLog
 from govservice.services.audit.service import Kind
 from govservice.services.context import ServiceContext
@@ -85,11 +86,7 @@ class WorkOrderService:
 
     @staticmethod
     def _may_read(actor: Actor, order: WorkOrderRow, rating: RatingRow) -> bool:
-        if actor.has(Role.ADMIN):
-            return True
-        if actor.has(Role.APPLICANT) and actor.ent == rating.enterprise_uscc:
-            return True
-        return actor.has(Role.CLERK, Role.SUPERVISOR) and actor.unit is not None and actor.unit == order.unit
+        return grants(actor, roles=DESK_ROLES, advisers=False).allows(order.unit, rating.enterprise_uscc)
 
     async def _load(
         self, session: AsyncSession, actor: Actor, order_id: int
@@ -184,14 +181,19 @@ class WorkOrderService:
             .join(WorkflowCaseRow, WorkflowCaseRow.id == WorkOrderRow.case_id)
             .join(RatingRow, RatingRow.id == WorkOrderRow.rating_id)
         )
-        if actor.has(Role.ADMIN):
-            pass
-        elif actor.has(Role.CLERK, Role.SUPERVISOR):
-            if not actor.unit:
-                raise Forbidden("a staff token must name its unit (unit claim)", code="no_unit")
-            query = query.where(WorkOrderRow.unit == actor.unit)
-        elif actor.has(Role.APPLICANT) and actor.ent:
-            query = query.where(RatingRow.enterprise_uscc == actor.ent)
+        if actor.has(Role.CLERK, Role.SUPERVISOR) and not actor.has(Role.ADMIN) and not actor.unit:
+            raise Forbidden("a staff token must name its unit (unit claim)", code="no_unit")
+        access = grants(actor, roles=DESK_ROLES, advisers=False)
+        if access.anything:
+            query = query.where(
+                visible_clause(
+                    actor,
+                    unit=WorkOrderRow.unit,
+                    uscc=RatingRow.enterprise_uscc,
+                    roles=DESK_ROLES,
+                    advisers=False,
+                )
+            )
         else:
             raise Forbidden(
                 "work orders are for the handling unit's staff and the rater", code="role_required"

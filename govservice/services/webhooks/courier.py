@@ -12,6 +12,7 @@ be sent: it fails at once."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,9 +20,10 @@ import httpx
 import msgspec
 from sqlalchemy import select, update
 
+from govservice import __version__
 from govservice.db.models import WebhookDeliveryRow, WebhookSubscriptionRow
 from govservice.services.context import ServiceContext
-from govservice.services.webhooks.signing import signature
+from govservice.services.webhooks.signing import standard_headers
 from govservice.services.webhooks.targets import Resolver, TargetPolicy, resolve_host, url_problem
 
 DELIVERIES, SUBS = WebhookDeliveryRow, WebhookSubscriptionRow
@@ -32,6 +34,9 @@ MAX_BACKOFF = timedelta(hours=6)
 TIMEOUT = 10.0  # seconds per delivery
 LEASE = timedelta(minutes=2)  # a claimed delivery whose worker died is due again after this
 PARALLEL = 8
+USER_AGENT = f"govservice/{__version__}"
+
+log = logging.getLogger("govservice.webhooks")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -51,6 +56,8 @@ class DeliveryRun:
 @dataclass(frozen=True, slots=True)
 class _Claimed:
     id: int
+    subscription_id: int
+    event_id: str
     type: str
     payload: dict[str, object]
     attempts: int
@@ -125,6 +132,8 @@ class Courier:
                 await session.execute(
                     select(
                         DELIVERIES.id,
+                        DELIVERIES.subscription_id,
+                        DELIVERIES.event_id,
                         DELIVERIES.type,
                         DELIVERIES.payload,
                         DELIVERIES.attempts,
@@ -141,12 +150,6 @@ class Courier:
     async def _deliver(self, item: _Claimed) -> str:
         body = msgspec.json.encode(item.payload)
         timestamp = int(self._ctx.clock.now().timestamp())
-        headers = {
-            "Content-Type": "application/json",
-            "Govservice-Event": item.type,
-            "Govservice-Delivery": str(item.id),
-            "Govservice-Signature": signature(item.secret, timestamp, body),
-        }
         code: int | None = None
         error: str | None = None
         unsendable = url_problem(item.url)
@@ -154,6 +157,13 @@ class Courier:
             error = f"invalid URL: {unsendable}"
         else:
             try:
+                headers = {
+                    "Content-Type": "application/json",
+                    "User-Agent": USER_AGENT,
+                    "Govservice-Event": item.type,
+                    "Govservice-Delivery": str(item.id),
+                    **standard_headers(item.secret, item.event_id, timestamp, body),
+                }
                 code, error = await self._send(item.url, body, headers)
             except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError) as exc:
                 error = f"{type(exc).__name__}: {exc}"
@@ -167,9 +177,28 @@ class Courier:
         elif attempts >= MAX_ATTEMPTS or unsendable is not None:
             values.update(status=FAILED, next_attempt_at=None)
             outcome = "failed"
+            log.warning(
+                "webhook delivery %s (subscription %s, event %s %s) failed for good after %d attempt(s): %s",
+                item.id,
+                item.subscription_id,
+                item.event_id,
+                item.type,
+                attempts,
+                error,
+            )
         else:
             values.update(next_attempt_at=now + backoff(attempts))
             outcome = "retry"
+            log.info(
+                "webhook delivery %s (subscription %s, event %s %s) attempt %d failed, retry after %s: %s",
+                item.id,
+                item.subscription_id,
+                item.event_id,
+                item.type,
+                attempts,
+                backoff(attempts),
+                error,
+            )
         async with self._ctx.transaction() as session:
             await session.execute(
                 update(DELIVERIES)

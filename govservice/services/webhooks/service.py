@@ -5,20 +5,22 @@ from __future__ import annotations
 import builtins
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govservice.db.models import WebhookDeliveryRow, WebhookSubscriptionRow
 from govservice.domain.actor import Actor, Role
 from govservice.errors import BadRequest, Conflict, Forbidden, NotFound
+from govservice.services.aggregates import seconds_since
 from govservice.services.context import ServiceContext
 from govservice.services.cursors import decode_id_cursor, encode_id_cursor
-from govservice.services.webhooks.courier import DELIVERED, PENDING, Courier, DeliveryRun
+from govservice.services.webhooks.courier import DELIVERED, FAILED, PENDING, Courier, DeliveryRun
 from govservice.services.webhooks.dispatcher import Dispatcher
 from govservice.services.webhooks.signing import new_secret
 from govservice.services.webhooks.targets import Resolver, TargetPolicy, url_problem
 from govservice.services.webhooks.views import (
     DeliveryView,
+    WebhookBacklog,
     WebhookCreated,
     WebhookView,
     delivery_view,
@@ -95,6 +97,37 @@ class WebhookService:
         _admin(actor)
         async with self._ctx.transaction() as session:
             (await _subscription(session, webhook_id)).active = False
+
+    async def reactivate(self, actor: Actor, webhook_id: int) -> WebhookView:
+        """Starts a deactivated subscription again: events from now on are delivered, and so are its
+        deliveries still pending. Events of the time it was inactive are not made up: none was queued."""
+        _admin(actor)
+        async with self._ctx.transaction() as session:
+            row = await _subscription(session, webhook_id)
+            if not row.active:
+                _check_url(row.url, self._targets)  # saved before URLs were checked: not revived
+                row.active = True
+            return webhook_view(row)
+
+    async def backlog(self) -> WebhookBacklog:
+        """Deliveries waiting to be sent to active subscriptions, and those given up on (/metrics)."""
+        now = self._ctx.clock.now()
+        async with self._ctx.sessions() as session:
+            pending, oldest = (
+                await session.execute(
+                    select(func.count(), func.min(DELIVERIES.created_at))
+                    .join(SUBS, SUBS.id == DELIVERIES.subscription_id)
+                    .where(DELIVERIES.status == PENDING, SUBS.active.is_(True))
+                )
+            ).one()
+            failed = await session.scalar(
+                select(func.count()).select_from(DELIVERIES).where(DELIVERIES.status == FAILED)
+            )
+        return WebhookBacklog(
+            pending=int(pending or 0),
+            failed=int(failed or 0),
+            oldest_pending_seconds=seconds_since(oldest, now),
+        )
 
     # -- deliveries ------------------------------------------------------------------------------
 

@@ -25,6 +25,12 @@ class WebhookCreated(WebhookView, kw_only=True, rename="camel"):
     secret: str
 
 
+class WebhookBacklog(msgspec.Struct, frozen=True, kw_only=True):
+    pending: int  # waiting to be sent to an active subscription (retries included)
+    failed: int  # given up on after every attempt; an administrator may re-queue them
+    oldest_pending_seconds: float
+
+
 class DeliveryView(msgspec.Struct, kw_only=True, rename="camel"):
     id: int
     subscription_id: int
