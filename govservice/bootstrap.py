@@ -3,6 +3,9 @@ the worker and the command line alike (none of them imports another to get them)
 
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size, ...)
     services = build_services(settings, engine, SystemClock(), KeyStore.load_or_create(settings.var_dir))
+
+The workflow engine's extensions are listed here too (:func:`engine_extensions`): each context
+hands over its guards, effects, facts builders and effect handlers as one object.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from govservice.auth import KeyStore
 from govservice.config import Settings, ensure_private_dir
 from govservice.db.engine import make_engine, make_sessionmaker
 from govservice.domain.clock import Clock
+from govservice.services.applications import ENGINE_EXTENSION as APPLICATIONS
 from govservice.services.applications import ApplicationService
 from govservice.services.applications.deadlines import follow_rederived
 from govservice.services.assessment import AssessmentService
@@ -24,11 +28,13 @@ from govservice.services.board import BoardService
 from govservice.services.calendar_rollover import CalendarRollover
 from govservice.services.catalogue import CatalogueService
 from govservice.services.context import ServiceContext
+from govservice.services.enforcement import ENGINE_EXTENSION as ENFORCEMENT
 from govservice.services.enforcement import EnforcementService, Inspections, ViolationCases
 from govservice.services.enforcement.evidence import EvidenceService
-from govservice.services.engine import EngineService
+from govservice.services.engine import EngineService, Plugins
 from govservice.services.enterprises import EnterpriseService
 from govservice.services.idempotency import IdempotencyService
+from govservice.services.key_enterprises import ENGINE_EXTENSION as KEY_ENTERPRISES
 from govservice.services.key_enterprises import (
     CareService,
     InspectionPlans,
@@ -37,10 +43,13 @@ from govservice.services.key_enterprises import (
     load_service_package,
 )
 from govservice.services.licences import LicenceService
+from govservice.services.quality_review import ENGINE_EXTENSION as QUALITY_REVIEW
 from govservice.services.quality_review import QualityReview
+from govservice.services.ratings import ENGINE_EXTENSION as RATINGS
 from govservice.services.ratings import RatingService, WorkOrderService
 from govservice.services.webhooks import Resolver, WebhookService
 from govservice.storage import LocalFileStore
+from govservice.workflow import BUILTINS
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +96,13 @@ class Services:
         await self.idempotency.purge_expired()
 
 
+def engine_extensions() -> Plugins:
+    """The engine's guards, effects, facts builders and effect handlers: every context's, listed
+    here and nowhere else (the app, the worker, ``govservice workflows`` and the tests all take
+    them from here). A name two contexts give is a ValueError."""
+    return Plugins.compose(BUILTINS, APPLICATIONS, ENFORCEMENT, KEY_ENTERPRISES, RATINGS, QUALITY_REVIEW)
+
+
 def build_services(
     settings: Settings,
     engine: AsyncEngine,
@@ -109,7 +125,7 @@ def build_services(
         package=load_service_package(settings.workflows_dir),
     )
     catalogue = CatalogueService(ctx)
-    workflow = EngineService(ctx)
+    workflow = EngineService(ctx, engine_extensions())
     audit = AuditLog(ctx)
     workflow.system_step_hooks.append(audit.record_system_step)
     work_orders = WorkOrderService(ctx, workflow, audit)

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govservice.auth import KeyStore
-from govservice.bootstrap import Services, build_services, make_database
+from govservice.bootstrap import Services, build_services, engine_extensions, make_database
 from govservice.config import Settings
 from govservice.domain.clock import SystemClock
 from govservice.services.engine import EngineService
@@ -133,11 +133,10 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_workflows_check(settings: Settings, args: argparse.Namespace) -> int:
     from govservice.domain.calendar import CalendarError, load_calendar
-    from govservice.workflow import load_directory, load_plugins
+    from govservice.workflow import load_directory
 
-    load_plugins()
     directory = settings.workflows_dir / "processes"
-    catalogue = load_directory(directory)
+    catalogue = load_directory(directory, registry=engine_extensions().registry)
     problems = [str(p) for p in catalogue.problems]
     try:
         calendar = load_calendar(settings.workflows_dir / "calendars")
@@ -164,10 +163,9 @@ def cmd_workflows_check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_workflows_graph(settings: Settings, args: argparse.Namespace) -> int:
-    from govservice.workflow import load_directory, load_plugins, mermaid
+    from govservice.workflow import load_directory, mermaid
 
-    load_plugins()
-    catalogue = load_directory(settings.workflows_dir / "processes")
+    catalogue = load_directory(settings.workflows_dir / "processes", registry=engine_extensions().registry)
     if args.version is not None:
         process = catalogue.processes.get((args.id, args.version))
     else:

@@ -13,6 +13,7 @@ from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govservice import __version__
+from govservice.api.controllers.action_bodies import publish_action_bodies
 from govservice.api.controllers.applications import ApplicationController
 from govservice.api.controllers.assessment import AssessmentController
 from govservice.api.controllers.audit import AuditController
@@ -50,6 +51,8 @@ from govservice.api.hooks import before_request
 from govservice.api.idempotency import IdempotencyMiddleware
 from govservice.api.observe import RequestObserver
 from govservice.api.openapi_bounds import publish_item_bounds
+from govservice.api.openapi_examples import publish_examples
+from govservice.api.openapi_polish import polish_openapi
 from govservice.api.pages import COMPRESS_FROM, SKIP_COMPRESSION
 from govservice.api.problems import EXCEPTION_HANDLERS
 from govservice.api.request_id_docs import publish_request_id
@@ -188,4 +191,7 @@ def create_app(
     publish_item_bounds(app)
     publish_webhooks(app, settings.workflows_dir)
     publish_request_id(app)
+    polish_openapi(app)  # renames components that publish_item_bounds matches by title
+    publish_action_bodies(app)
+    publish_examples(app)
     return app

@@ -5,9 +5,22 @@ from __future__ import annotations
 from typing import Annotated, Protocol, TypeVar
 
 from litestar import Response
+from litestar.datastructures import ResponseHeader
 from litestar.params import HeaderParameter
 
 from govservice.errors import BadRequest
+
+ETAG_HEADERS = [
+    ResponseHeader(
+        name="ETag",
+        documentation_only=True,
+        value='"3"',  # gives the header its schema (a string); never sent: with_etag sets the real one
+        example='"3"',
+        required=True,
+        description='The version of what the body shows, quoted (`"3"`): send it back in If-Match.',
+    )
+]
+"""``response_headers`` of every operation that answers with :func:`with_etag` (the OpenAPI document)."""
 
 IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False, max_length=64)]
 

@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from govservice.domain.calendar import CalendarError
+from govservice.domain.catalogue import Replacement
 from govservice.errors import GovServiceError
 from govservice.logs import REQUEST_ID
 
@@ -52,7 +53,7 @@ class Problem(msgspec.Struct, rename="camel", omit_defaults=True):
     code: str
     instance: str | None = None
     errors: list[FieldError] | None = None
-    replacement: dict[str, Any] | None = None
+    replacement: Replacement | None = None
     extra: dict[str, Any] | None = None
 
 
@@ -269,6 +270,13 @@ _EXAMPLE_DETAIL = {
         "the database is at revision 0001, the code expects 0003; run `govservice migrate`",
     ),
 }
+
+
+def problem_example(status: int, code: str, detail: str, **fields: Any) -> Example:
+    """An OpenAPI example of the problem an operation answers with (``fields``: errors, extra...)."""
+    title = HTTPStatus(status).phrase
+    value = {"type": TYPE_BASE + code, "title": title, "status": status, "detail": detail, "code": code}
+    return Example(summary=code, value={**value, **fields})
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:

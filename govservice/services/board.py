@@ -9,14 +9,15 @@ Every figure is a ratio with its numerator and denominator:
   period; an application whose rating window has passed unrated counts as 3; a rating taken out
   by an upheld appeal (malicious review) counts in neither;
 * bad reviews rectified — work orders opened in the period that ended rectified, over all opened
-  except those whose appeal was upheld.
+  except those whose appeal was upheld;
+* waivers granted — violation cases decided in the period with no penalty (first-offense waivers,
+  首违不罚), over all violation cases the unit decided in the period; with the fines they spared.
 
 * quality review — the unit's result in the latest enforcement quality review round published
   for the period (files reviewed, average score, unqualified, rectified, callback satisfaction),
   from :mod:`govservice.services.quality_review`.
 
-Re-check on-time rates and waivers granted come from the enforcement tables; they are not on the
-board yet (see the module's callers). The counts are the assessor API's
+The re-check on-time rate is not on the board yet. The counts are the assessor API's
 (:mod:`govservice.services.assessment.tallies`): the board shows some of its indicators, per unit.
 """
 
@@ -25,8 +26,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import msgspec
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from govservice.services.assessment.periods import Ratio, ratio, resolve_period
+from govservice.db.models import ViolationRow
+from govservice.services.assessment.periods import Period, Ratio, ratio, resolve_period
 from govservice.services.assessment.tallies import (
     ApplicationTally,
     Scope,
@@ -45,6 +49,8 @@ class UnitFigures(msgspec.Struct, kw_only=True, rename="camel"):
     decisions_on_time_statutory: Ratio
     satisfaction: Ratio
     bad_reviews_rectified: Ratio
+    waivers_granted: Ratio  # first-offense waivers over violation cases decided
+    fines_spared_yuan: int  # what those waivers spared, by the discretion table's fine
     # the unit's result in the latest enforcement quality review (执法质量考评) published for the period
     quality_review: ReviewFigures | None = None
 
@@ -56,10 +62,7 @@ class Board(msgspec.Struct, kw_only=True, rename="camel"):
     not_shown: list[str]  # figures the board does not carry yet, and why
 
 
-NOT_SHOWN = [
-    "re-check on-time rate: the enforcement records are not on this board yet",
-    "waivers granted: the enforcement records are not on this board yet",
-]
+NOT_SHOWN = ["re-check on-time rate: the enforcement records' re-check dates are not on this board yet"]
 
 
 class BoardService:
@@ -78,11 +81,13 @@ class BoardService:
             )
             orders = await work_order_tallies(session, period, scope)
             reviews = await board_figures(session, period.start, period.end, unit)
+            waivers = await _waivers(session, period, unit)
         units = {u for u, t in apps.items() if u and (t.decided or t.concluded)} | {u for u in orders if u}
-        units |= set(reviews)
+        units |= set(reviews) | set(waivers)
         figures = []
         for u in sorted(units):
             a, o = apps.get(u, ApplicationTally()), orders.get(u, WorkOrderTally())
+            decided, waived, spared = waivers.get(u, (0, 0, 0))
             figures.append(
                 UnitFigures(
                     unit=u,
@@ -90,7 +95,30 @@ class BoardService:
                     decisions_on_time_statutory=ratio(a.on_time_statutory, a.decided),
                     satisfaction=ratio(a.satisfied, a.rated),
                     bad_reviews_rectified=ratio(o.rectified, o.counted),
+                    waivers_granted=ratio(waived, decided),
+                    fines_spared_yuan=spared,
                     quality_review=reviews.get(u),
                 )
             )
         return Board(period_from=period.start, period_to=period.end, not_shown=list(NOT_SHOWN), units=figures)
+
+
+async def _waivers(
+    session: AsyncSession, period: Period, unit: str | None
+) -> dict[str, tuple[int, int, int]]:
+    """Per unit: violation cases decided in the period, those waived, and the fines the waivers spared."""
+    waived = ViolationRow.decision == "no_penalty"
+    query = (
+        select(
+            ViolationRow.department_unit,
+            func.count(),
+            func.sum(case((waived, 1), else_=0)),
+            func.sum(case((waived, ViolationRow.fine_spared_yuan), else_=0)),
+        )
+        .where(ViolationRow.decision.is_not(None), period.holds_day(ViolationRow.decided_on))
+        .group_by(ViolationRow.department_unit)
+    )
+    if unit:
+        query = query.where(ViolationRow.department_unit == unit)
+    rows = await session.execute(query)
+    return {u: (int(n), int(w or 0), int(f or 0)) for u, n, w, f in rows if u}

@@ -17,7 +17,8 @@ Without ``session`` each call runs in a short transaction of its own (timers, sc
 
 Extension points (``govservice.services.engine_plugins``): a facts builder per subject kind (the
 facts the guards see, read on the step's session) and a handler per external effect (run on the
-step's session). The engine holds no connection between calls.
+step's session), given as :class:`Plugins` (see :func:`govservice.bootstrap.engine_extensions`).
+The engine holds no connection between calls.
 """
 
 from __future__ import annotations
@@ -38,13 +39,11 @@ from govservice.services import engine_store as store
 from govservice.services.context import ServiceContext
 from govservice.services.engine_catalog import CALENDARS, DEFINITIONS, EngineCatalog
 from govservice.services.engine_plugins import (
-    PLUGINS,
     EffectHandler,
     EffectRun,
+    EngineExtension,
     FactsBuilder,
     Plugins,
-    effect_handler,
-    facts_builder,
 )
 from govservice.services.engine_reading import EngineReading
 from govservice.services.engine_steps import (
@@ -66,10 +65,8 @@ from govservice.services.engine_views import (
     TimerView,
 )
 from govservice.workflow import (
-    REGISTRY,
     ActionOption,
     Process,
-    Registry,
     available,
     decide,
     start,
@@ -84,12 +81,12 @@ __all__ = [
     "DEFINITIONS",
     "EVENTS",
     "PENDING",
-    "PLUGINS",
     "TIMERS",
     "CaseView",
     "ClockView",
     "EffectHandler",
     "EffectRun",
+    "EngineExtension",
     "EngineService",
     "EventView",
     "FactsBuilder",
@@ -100,8 +97,6 @@ __all__ = [
     "TimerRun",
     "TimerView",
     "case_view_of_row",
-    "effect_handler",
-    "facts_builder",
 ]
 
 case_view_of_row = store.case_view
@@ -111,16 +106,15 @@ class EngineService(EngineReading):
     def __init__(
         self,
         ctx: ServiceContext,
+        plugins: Plugins,
         *,
         calendar: WorkingCalendar | None = None,
-        registry: Registry = REGISTRY,
-        plugins: Plugins = PLUGINS,
     ) -> None:
         self._ctx = ctx
         self._plugins = plugins
         self._zone = ZoneInfo(ctx.settings.timezone)
         self._catalog = EngineCatalog(
-            ctx, registry, calendar or load_calendar(ctx.settings.workflows_dir / "calendars")
+            ctx, plugins.registry, calendar or load_calendar(ctx.settings.workflows_dir / "calendars")
         )
         self.calendar = self._catalog.calendar
         self._timers = TimerRunner(ctx, self)
@@ -171,7 +165,7 @@ class EngineService(EngineReading):
             if missing:
                 raise RuntimeError(
                     f"process {process.id} v{process.version} uses effects with no handler: "
-                    f"{', '.join(sorted(missing))} (register them with @effect_handler)"
+                    f"{', '.join(sorted(missing))} (a context's EngineExtension.effect_handler)"
                 )
             move = start(
                 process,
@@ -331,7 +325,9 @@ class EngineService(EngineReading):
         for call in move.external_effects:
             handler = self._plugins.effect_handlers.get(call.name)
             if handler is None:
-                raise RuntimeError(f"effect {call.name} has no handler (register one with @effect_handler)")
+                raise RuntimeError(
+                    f"effect {call.name} has no handler (a context's EngineExtension.effect_handler)"
+                )
             await handler(
                 EffectRun(
                     session=s,

@@ -23,7 +23,6 @@ from govservice.workflow import (
     Registry,
     compile_process,
     load_directory,
-    load_plugins,
 )
 
 DEFINITIONS = WorkflowDefinitionRow.__table__
@@ -78,7 +77,6 @@ class EngineCatalog:
 
     async def publish_directory(self, directory: Path | None = None, *, by: str = "system") -> list[str]:
         """Publish every process file (default ``workflows/processes``); returns those newly stored."""
-        load_plugins()
         catalogue = load_directory(
             directory or self._ctx.settings.workflows_dir / "processes", registry=self._registry
         )
@@ -115,7 +113,6 @@ class EngineCatalog:
             raise NotFound(
                 f"process {process_id!r} version {version} is not published", code="process_not_found"
             )
-        load_plugins()
         process = compile_process(
             msgspec.convert(raw, ProcessDefinition),
             registry=self._registry,

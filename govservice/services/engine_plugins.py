@@ -1,12 +1,20 @@
 """Extension points of the engine service: facts for the guards, and handlers of external effects.
 
-Register at import time of your module (and list that module in
-``govservice.workflow.registry.PLUGIN_MODULES`` so that every process sees it):
+Each context hands the engine one :class:`EngineExtension`: its guards and effects (the pure
+part, a :class:`~govservice.workflow.Extension`), a facts builder per subject kind it owns, and a
+handler per external effect it declares. Nothing registers globally: the module defines and
+exports its extension, and the composition root (:func:`govservice.bootstrap.engine_extensions`)
+composes every context's into the engine's :class:`Plugins` (a name given twice is an error there).
 
-    @facts_builder("application")
+    APPLICATIONS = EngineExtension("applications")
+
+    @APPLICATIONS.facts_builder("application")
     async def application_facts(session: AsyncSession, case: CaseView) -> CaseFacts: ...
 
-    @effect_handler("issue_licence")          # declared with @REGISTRY.effect("issue_licence", external=True)
+    @APPLICATIONS.effect("issue_licence", external=True)
+    def issue_licence_declared(ctx: EffectContext, *, kind: str = "permit") -> None: ...
+
+    @APPLICATIONS.effect_handler("issue_licence")
     async def issue_licence(run: EffectRun) -> None:
         run.session.add(...)                  # commits or rolls back with the step
 
@@ -28,7 +36,7 @@ from govservice.domain.actor import Actor
 from govservice.domain.calendar import WorkingCalendar
 from govservice.services.context import ServiceContext
 from govservice.services.engine_views import CaseView
-from govservice.workflow import Call, CaseFacts, Move
+from govservice.workflow import Call, CaseFacts, Extension, Move, Registry
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,26 +63,69 @@ EffectHandler = Callable[[EffectRun], Awaitable[None]]
 FactsBuilder = Callable[[AsyncSession, CaseView], Awaitable[CaseFacts]]
 
 
-@dataclass
-class Plugins:
-    effect_handlers: dict[str, EffectHandler] = field(default_factory=dict)
-    facts_builders: dict[str, FactsBuilder] = field(default_factory=dict)
+class EngineExtension:
+    """What one context hands the engine, as one object: guards and effects, facts builders (by
+    subject kind) and external effects' handlers (by effect name), each name once."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.workflow = Extension(name)
+        self.guard = self.workflow.guard
+        self.effect = self.workflow.effect
+        self.externals = self.workflow.externals
+        self.effect_handlers: dict[str, EffectHandler] = {}
+        self.facts_builders: dict[str, FactsBuilder] = {}
+
+    @classmethod
+    def combine(cls, name: str, *parts: EngineExtension | Extension) -> EngineExtension:
+        """One extension with every part's names (a pure :class:`Extension` brings guards and
+        effects only); a name two parts give is a ValueError."""
+        combined = cls(name)
+        for part in parts:
+            pure = part if isinstance(part, Extension) else part.workflow
+            for entry in pure.entries():
+                combined.workflow.add(entry, by=pure.name)
+            if isinstance(part, EngineExtension):
+                for effect, handler in part.effect_handlers.items():
+                    _put(combined.effect_handlers, "handler of effect", effect, handler, part.name)
+                for kind, builder in part.facts_builders.items():
+                    _put(combined.facts_builders, "facts builder for", kind, builder, part.name)
+        return combined
 
     def effect_handler(self, name: str) -> Callable[[EffectHandler], EffectHandler]:
         def register(fn: EffectHandler) -> EffectHandler:
-            self.effect_handlers[name] = fn
+            _put(self.effect_handlers, "handler of effect", name, fn, self.name)
             return fn
 
         return register
 
     def facts_builder(self, subject_kind: str) -> Callable[[FactsBuilder], FactsBuilder]:
         def register(fn: FactsBuilder) -> FactsBuilder:
-            self.facts_builders[subject_kind] = fn
+            _put(self.facts_builders, "facts builder for", subject_kind, fn, self.name)
             return fn
 
         return register
 
 
-PLUGINS = Plugins()
-effect_handler = PLUGINS.effect_handler
-facts_builder = PLUGINS.facts_builder
+@dataclass(frozen=True, slots=True)
+class Plugins:
+    """The engine's table: every name a definition may use, and the service code behind them."""
+
+    registry: Registry
+    effect_handlers: Mapping[str, EffectHandler] = field(default_factory=dict)
+    facts_builders: Mapping[str, FactsBuilder] = field(default_factory=dict)
+
+    @classmethod
+    def compose(cls, *extensions: EngineExtension | Extension) -> Plugins:
+        """The table of the contexts given; a name two of them give is a ValueError."""
+        combined = EngineExtension.combine("engine", *extensions)
+        return cls(Registry(combined.workflow), combined.effect_handlers, combined.facts_builders)
+
+
+def _put(table: dict[str, Any], what: str, key: str, fn: Any, by: str) -> None:
+    existing = table.get(key)
+    if existing is not None and existing is not fn:
+        raise ValueError(
+            f"{what} {key!r} by {by} is already registered ({existing.__module__}.{existing.__qualname__})"
+        )
+    table[key] = fn

@@ -8,8 +8,10 @@ Public API:
 * definitions — :class:`ProcessDefinition` (the YAML, as frozen Structs), :func:`load_process`,
   :func:`load_directory`, :func:`compile_process` → :class:`Process`; :class:`InvalidDefinition`
   carries one :class:`Problem` per broken rule (see :mod:`govservice.workflow.checks`).
-* named guards and effects — :data:`REGISTRY` (``@REGISTRY.guard("name")``,
-  ``@REGISTRY.effect("name", external=True)``); builtins in :mod:`govservice.workflow.builtins`.
+* named guards and effects — each context declares its own on an :class:`Extension`
+  (``@EXT.guard("name")``, ``@EXT.effect("name", external=True)``); a :class:`Registry` is built
+  from the extensions (the engine's by :func:`govservice.bootstrap.engine_extensions`); builtins
+  in :mod:`govservice.workflow.builtins`.
 * the core — :func:`available` (every action of the state, with the reasons it is not allowed),
   :func:`decide` (the :class:`Move` an action makes, or ActionUnknown / ActionNotAvailable /
   ActionForbidden / ActionBlocked), :func:`start` (a new case).
@@ -17,7 +19,7 @@ Public API:
   service knows, for guards), :class:`Situation` (what a guard sees).
 * :func:`mermaid` — a process as a Mermaid state diagram.
 
-    process = load_process(Path("workflows/processes/permit.yaml"))
+    process = load_process(Path("workflows/processes/permit.yaml"), registry=engine_extensions().registry)
     move = start(process, today=today, calendar=calendar, limit=20)
     case = move.case
     for option in available(process, case, clerk, facts, today=today):
@@ -25,7 +27,7 @@ Public API:
     move = decide(process, case, "submit", applicant, facts=facts, today=today, calendar=calendar)
 """
 
-from govservice.workflow import builtins as _builtins  # noqa: F401  (registers the builtin names)
+from govservice.workflow.builtins import BUILTINS
 from govservice.workflow.case import CaseData, CaseFacts, CaseState, Situation
 from govservice.workflow.checks import ActionName, check
 from govservice.workflow.definition import ClockMode, ProcessDefinition
@@ -41,11 +43,10 @@ from govservice.workflow.errors import (
 from govservice.workflow.graph import mermaid
 from govservice.workflow.loader import Catalogue, decode_process, load_directory, load_process
 from govservice.workflow.process import Process, Transition, compile_process, content_hash
-from govservice.workflow.registry import PLUGIN_MODULES, REGISTRY, Call, Registry, load_plugins
+from govservice.workflow.registry import Call, Extension, Registry
 
 __all__ = [
-    "PLUGIN_MODULES",
-    "REGISTRY",
+    "BUILTINS",
     "ActionBlocked",
     "ActionForbidden",
     "ActionName",
@@ -59,6 +60,7 @@ __all__ = [
     "Catalogue",
     "ClockMode",
     "EffectContext",
+    "Extension",
     "InvalidDefinition",
     "Move",
     "Problem",
@@ -75,7 +77,6 @@ __all__ = [
     "decide",
     "decode_process",
     "load_directory",
-    "load_plugins",
     "load_process",
     "mermaid",
     "start",

@@ -1,4 +1,5 @@
-"""The guards and effects every process may use (registered on :data:`REGISTRY` at import).
+"""The guards and effects every process may use: :data:`BUILTINS`, which the composition root
+hands the engine with every context's extension.
 
 Guards read a :class:`Situation`; the counters they test are written by effects of the same
 process: ``{count: deficiency_notices}`` on the transition that issues the notice makes
@@ -10,10 +11,11 @@ from __future__ import annotations
 from govservice.workflow.case import Situation
 from govservice.workflow.checks import ActionName
 from govservice.workflow.engine import EffectContext
-from govservice.workflow.registry import REGISTRY
+from govservice.workflow.registry import Extension
 
-guard = REGISTRY.guard
-effect = REGISTRY.effect
+BUILTINS = Extension("builtins")
+guard = BUILTINS.guard
+effect = BUILTINS.effect
 
 DEFICIENCY_NOTICES = "deficiency_notices"
 EXTENSIONS = "extensions"

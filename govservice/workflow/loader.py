@@ -10,7 +10,7 @@ import msgspec
 from govservice.workflow.definition import ProcessDefinition
 from govservice.workflow.errors import InvalidDefinition, Problem
 from govservice.workflow.process import Process, compile_process
-from govservice.workflow.registry import REGISTRY, Registry
+from govservice.workflow.registry import Registry
 
 
 def decode_process(raw: bytes, file: str) -> ProcessDefinition:
@@ -25,7 +25,7 @@ def decode_process(raw: bytes, file: str) -> ProcessDefinition:
         raise InvalidDefinition([Problem(file=file, rule="yaml", message=str(exc))]) from exc
 
 
-def load_process(path: Path, *, registry: Registry = REGISTRY) -> Process:
+def load_process(path: Path, *, registry: Registry) -> Process:
     """Decode, check and compile one file; :class:`InvalidDefinition` names every problem."""
     return compile_process(decode_process(path.read_bytes(), path.name), registry=registry, file=path.name)
 
@@ -43,7 +43,7 @@ class Catalogue:
         return self.processes[(process_id, max(versions))] if versions else None
 
 
-def load_directory(directory: Path, *, registry: Registry = REGISTRY) -> Catalogue:
+def load_directory(directory: Path, *, registry: Registry) -> Catalogue:
     """Load every ``*.yaml`` below ``directory``; problems are collected, not raised."""
     processes: dict[tuple[str, int], Process] = {}
     files: dict[tuple[str, int], str] = {}

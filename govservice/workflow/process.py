@@ -13,7 +13,7 @@ import msgspec
 from govservice.workflow.checks import check
 from govservice.workflow.definition import CallSpec, Countersign, ProcessDefinition, StateDef
 from govservice.workflow.errors import InvalidDefinition
-from govservice.workflow.registry import REGISTRY, Call, Entry, Kind, Registry
+from govservice.workflow.registry import Call, Entry, Kind, Registry
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +66,9 @@ class Process:
         )
 
 
-def compile_process(
-    definition: ProcessDefinition, *, registry: Registry = REGISTRY, file: str | None = None
-) -> Process:
+def compile_process(definition: ProcessDefinition, *, registry: Registry, file: str | None = None) -> Process:
     """Check and compile; raises :class:`InvalidDefinition` listing every problem. Names come from
-    ``registry`` as it is now: run :func:`load_plugins` first to see every registered module's."""
+    ``registry`` (the engine's is :func:`govservice.bootstrap.engine_extensions`'s)."""
     if definition.start is None:  # pin the default (the first state) before anything reorders the states
         definition = msgspec.structs.replace(definition, start=definition.start_state)
     problems = check(definition, registry, file or f"{definition.id} v{definition.version}")

@@ -4,29 +4,31 @@ A guard is ``fn(situation, **params) -> str | None``: None when satisfied, other
 reason shown to the user. An effect is ``fn(ctx, **params) -> None`` where ``ctx`` is an
 :class:`~govservice.workflow.engine.EffectContext`: pure effects change the case there
 (clock, flags, counters, timers); an *external* effect (``external=True``) has no pure part and
-is carried out by the service, which calls the handler registered under the same name
-(:func:`govservice.services.engine.effect_handler`) inside the transition's transaction.
+is carried out by the service, which calls the handler its context gives under the same name
+(:class:`govservice.services.engine.EngineExtension`) inside the transition's transaction.
 
 Parameters are keyword-only, typed, and checked when a definition loads: a file writes them
 in camelCase (``workingDays``) or snake_case, and they are converted with msgspec.
 
-    from govservice.workflow import REGISTRY
+Each context declares its names on an :class:`Extension` of its own and exports it; nothing is
+registered globally. The composition root (:func:`govservice.bootstrap.engine_extensions`)
+builds the one :class:`Registry` from every context's extension, and a name two of them declare
+is an error there.
 
-    @REGISTRY.guard("inspection_passed")
+    INSPECTION = Extension("inspection")
+
+    @INSPECTION.guard("inspection_passed", rule="a permit only after an on-site inspection that passed")
     def inspection_passed(s: Situation) -> str | None:
         return None if s.flag("inspection_passed") else "the on-site inspection has not passed"
 
-    @REGISTRY.effect("issue_licence", external=True)
+    @INSPECTION.effect("issue_licence", external=True)
     def issue_licence(ctx: EffectContext, *, kind: str = "permit") -> None: ...
 
-A module that registers names must be imported before definitions using them are loaded:
-add it to :data:`PLUGIN_MODULES`; :func:`load_plugins` (called by ``govservice workflows check``
-and by the engine service before it compiles a definition) imports them all.
+    registry = Registry(BUILTINS, INSPECTION)
 """
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import re
 from collections.abc import Callable, Mapping
@@ -36,17 +38,6 @@ from typing import Any, Literal
 import msgspec
 
 from govservice.workflow.definition import CallSpec
-
-# Modules that register guards and effects, imported by load_plugins() (the services and the
-# `govservice workflows` commands call it; the pure core never imports them itself).
-PLUGIN_MODULES: list[str] = [
-    "govservice.workflow.builtins",
-    "govservice.services.applications.plugins",
-    "govservice.services.applications.inspection",
-    "govservice.services.applications.notices",
-    "govservice.services.enforcement.plugins",
-    "govservice.services.key_enterprises.plugins",
-]
 
 Kind = Literal["guard", "effect"]
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -91,62 +82,87 @@ class Entry:
         return params[1:]  # the first is the situation / effect context
 
 
-class Registry:
-    """Guards and effects by name. ``Registry(parent=REGISTRY)`` extends the default one."""
+class Extension:
+    """The guards and effects one context declares, by name (a name once per extension)."""
 
-    def __init__(self, parent: Registry | None = None) -> None:
-        self._parent = parent
+    def __init__(self, name: str) -> None:
+        self.name = name
         self._entries: dict[tuple[Kind, str], Entry] = {}
+
+    @classmethod
+    def combine(cls, name: str, *parts: Extension) -> Extension:
+        """One extension with every part's names; a name two parts declare is a ValueError."""
+        combined = cls(name)
+        for part in parts:
+            for entry in part.entries():
+                combined.add(entry, by=part.name)
+        return combined
 
     def guard(
         self, name: str, *, rule: str | None = None
     ) -> Callable[[Callable[..., str | None]], Callable[..., str | None]]:
-        """Register a guard; ``rule`` says in words what it requires (errors and ``/actions`` name
+        """Declare a guard; ``rule`` says in words what it requires (errors and ``/actions`` name
         it), defaulting to the first line of the docstring."""
 
-        def register(fn: Callable[..., str | None]) -> Callable[..., str | None]:
-            self._add(Entry("guard", name, fn, rule=rule))
+        def declare(fn: Callable[..., str | None]) -> Callable[..., str | None]:
+            self.add(Entry("guard", name, fn, rule=rule))
             return fn
 
-        return register
+        return declare
 
     def effect(
         self, name: str, *, external: bool = False
     ) -> Callable[[Callable[..., None]], Callable[..., None]]:
-        def register(fn: Callable[..., None]) -> Callable[..., None]:
-            self._add(Entry("effect", name, fn, external))
+        def declare(fn: Callable[..., None]) -> Callable[..., None]:
+            self.add(Entry("effect", name, fn, external))
             return fn
 
-        return register
+        return declare
 
     def externals(self, no_pure_part: Callable[..., None], *names: str) -> None:
         """Declare effects with no pure part: a service's handler carries each out in the step's
         transaction; ``no_pure_part``'s docstring says which (it is their documentation)."""
         for name in names:
-            self._add(Entry("effect", name, no_pure_part, external=True))
+            self.add(Entry("effect", name, no_pure_part, external=True))
 
-    def _add(self, entry: Entry) -> None:
+    def add(self, entry: Entry, *, by: str | None = None) -> None:
+        """Add a name (``by``: the extension it comes from, when combining)."""
         key = (entry.kind, entry.name)
-        existing = self.find(entry.kind, entry.name)
+        existing = self._entries.get(key)
         if existing is not None and existing.fn is not entry.fn:
             raise ValueError(
-                f"{entry.kind} {entry.name!r} is already registered ({existing.fn.__qualname__})"
+                f"{entry.kind} {entry.name!r} by {by or self.name} is already registered "
+                f"({existing.fn.__module__}.{existing.fn.__qualname__})"
             )
         for param in entry.parameters():
             if param.kind is not inspect.Parameter.KEYWORD_ONLY:
                 raise TypeError(f"{entry.kind} {entry.name!r}: parameter {param.name!r} must be keyword-only")
         self._entries[key] = entry
 
+    def entries(self) -> list[Entry]:
+        return list(self._entries.values())
+
     def find(self, kind: Kind, name: str) -> Entry | None:
-        entry = self._entries.get((kind, name))
-        if entry is None and self._parent is not None:
-            return self._parent.find(kind, name)
-        return entry
+        return self._entries.get((kind, name))
+
+
+class Registry:
+    """Every guard and effect a process definition may name: the union of the extensions given,
+    each name from one of them only (else ValueError)."""
+
+    def __init__(self, *extensions: Extension) -> None:
+        self.extensions = extensions
+        self._names = Extension.combine("registry", *extensions)
+
+    def including(self, *more: Extension) -> Registry:
+        """This registry with more extensions (tests add names of their own)."""
+        return Registry(*self.extensions, *more)
+
+    def find(self, kind: Kind, name: str) -> Entry | None:
+        return self._names.find(kind, name)
 
     def names(self, kind: Kind) -> list[str]:
-        own = {name for k, name in self._entries if k == kind}
-        inherited = set(self._parent.names(kind)) if self._parent else set()
-        return sorted(own | inherited)
+        return sorted(e.name for e in self._names.entries() if e.kind == kind)
 
     def bind(self, kind: Kind, spec: CallSpec) -> tuple[Call | None, list[str]]:
         """Resolve ``name`` or ``{name: params}``; returns the call or the problems (one line each)."""
@@ -190,16 +206,3 @@ class Registry:
         if problems:
             return None, problems
         return Call(name, converted), []
-
-
-REGISTRY = Registry()
-
-_loaded: set[str] = set()
-
-
-def load_plugins() -> None:
-    """Import every module in :data:`PLUGIN_MODULES` (once), so their names are registered."""
-    for module in PLUGIN_MODULES:
-        if module not in _loaded:
-            importlib.import_module(module)
-            _loaded.add(module)

@@ -77,6 +77,7 @@ RULES: dict[str, list[Rule]] = {
     "GET /api/v1/assessment/applications": [ASSESSMENT],
     "GET /api/v1/assessment/audit/verify": [ASSESSMENT],
     "GET /api/v1/assessment/event-log": [ASSESSMENT],
+    "GET /api/v1/assessment/event-log.csv": [ASSESSMENT],
     "GET /api/v1/assessment/indicators": [ASSESSMENT],
     "GET /api/v1/assessment/violations": [ASSESSMENT],
     # -- applications: the enterprise and the handling unit ----------------------------------------

@@ -448,6 +448,8 @@ async def test_event_log_is_valid_ocel_2_and_the_csv_says_the_same(
 
     response = await client.get(BASE + "/event-log", params={**march, "format": "csv"}, headers=assessor)
     assert response.headers["content-type"].startswith("text/csv")
+    alone = await client.get(BASE + "/event-log.csv", params=march, headers=assessor)
+    assert alone.headers["content-type"].startswith("text/csv") and alone.content == response.content
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert list(rows[0]) == [
         "case_id",
@@ -494,6 +496,7 @@ async def test_event_log_is_valid_ocel_2_and_the_csv_says_the_same(
         ("/violations", {"to": "2101-01-01"}, "invalid_period"),
         ("/event-log", {"format": "xes"}, "validation_failed"),
         ("/event-log", {"from": "2026-01-01", "to": "2026-02-01"}, "invalid_period"),
+        ("/event-log.csv", {"from": "2026-01-01", "to": "2026-02-01"}, "invalid_period"),
     ],
 )
 async def test_bad_periods_and_parameters_are_400_problems(

@@ -405,3 +405,20 @@ async def test_lists_page_with_a_cursor_and_reads_show_in_the_enterprises_data_a
     ).json()["items"]
     actions = {r["action"] for r in reads if r["actorSub"] == "insp-1"}
     assert {"list_violations", "list_inspections"} <= actions
+
+
+async def test_the_public_board_shows_waivers_granted_over_cases_decided_with_the_fines_spared(
+    client: httpx.AsyncClient, inspector: dict[str, str], legal: dict[str, str]
+) -> None:
+    waived = await _corrected_on_spot(client, inspector)
+    await _act(client, legal, waived["id"], "countersign")
+    penalised = await _corrected_on_spot(client, inspector, uscc=OTHER, harm="general")
+    await _act(client, legal, penalised["id"], "countersign")
+    await _corrected_on_spot(client, inspector, uscc=OTHER)  # not decided yet: counts in neither
+    board = (
+        await client.get("/api/v1/public/board", params={"from": "2026-03-01", "to": "2026-03-31"})
+    ).json()
+    [unit] = [u for u in board["units"] if u["unit"] == "CD-JJ"]
+    assert unit["waiversGranted"] == {"numerator": 1, "denominator": 2, "rate": 0.5}
+    assert unit["finesSparedYuan"] == 11750
+    assert not any("waivers" in note for note in board["notShown"])

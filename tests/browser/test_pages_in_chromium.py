@@ -63,7 +63,7 @@ async def test_the_board_draws_charts_and_tables_for_a_chosen_period(
     await page.get_by_role("button", name="查看").click()
     await page.wait_for_url(f"{base_url}/board?from=2026-03-01&to=2026-03-31")
     charts = page.locator("svg.chart")
-    assert await charts.count() == 4
+    assert await charts.count() == 5
     first_bar = charts.first.locator("rect.bar")
     assert float(await first_bar.get_attribute("width") or 0) > 0
     box = await charts.first.bounding_box()

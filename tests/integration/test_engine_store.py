@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from govservice.bootstrap import engine_extensions
 from govservice.config import PROJECT_ROOT, Settings
 from govservice.db.engine import NestedUnitOfWork, make_engine, make_sessionmaker
 from govservice.db.models import IdempotencyRecord, WorkflowCaseRow, WorkflowEventRow, WorkflowTimerRow
@@ -20,13 +21,12 @@ from govservice.domain.calendar import WorkingCalendar, decode_year, load_years
 from govservice.domain.clock import ManualClock
 from govservice.errors import Conflict, PreconditionFailed
 from govservice.services.context import ServiceContext
-from govservice.services.engine import CaseView, EffectRun, EngineService, Plugins
+from govservice.services.engine import CaseView, EffectRun, EngineExtension, EngineService, Plugins
 from govservice.workflow import (
-    REGISTRY,
     ActionBlocked,
     CaseFacts,
+    Extension,
     ProcessDefinition,
-    Registry,
     compile_process,
     load_process,
 )
@@ -41,12 +41,16 @@ CLERK = Actor(sub="clerk-1", roles=frozenset({Role.CLERK}))
 REVIEWER = Actor(sub="reviewer-2", roles=frozenset({Role.CLERK}))
 DIRECTOR = Actor(sub="director-3", roles=frozenset({Role.SUPERVISOR}))
 
-REGISTRY_WITH_STAMP = Registry(parent=REGISTRY)
+REGISTRY = engine_extensions().registry
+STAMPING = Extension("stamping")
 
 
-@REGISTRY_WITH_STAMP.effect("stamp", external=True)
+@STAMPING.effect("stamp", external=True)
 def _stamp(ctx: object) -> None:
     """Writes a row through the step's session (see the handler below)."""
+
+
+REGISTRY_WITH_STAMP = REGISTRY.including(STAMPING)
 
 
 class Hooks:
@@ -66,7 +70,8 @@ def hooks() -> Hooks:
 
 @pytest.fixture
 def plugins(hooks: Hooks) -> Plugins:
-    plugins = Plugins()
+    """The engine's guards and effects, but only this test's handlers and facts builders."""
+    plugins = EngineExtension("test")
 
     @plugins.effect_handler("stamp")
     async def stamp(run: EffectRun) -> None:
@@ -91,7 +96,7 @@ def plugins(hooks: Hooks) -> Plugins:
     async def application(session: AsyncSession, case: CaseView) -> CaseFacts:
         return hooks.facts
 
-    return plugins
+    return Plugins(REGISTRY_WITH_STAMP, plugins.effect_handlers, plugins.facts_builders)
 
 
 MakeService = Callable[..., EngineService]
@@ -109,7 +114,7 @@ async def make_service(
     ) -> EngineService:
         db = on or engine
         ctx = ServiceContext(settings=settings, engine=db, sessions=make_sessionmaker(db), clock=clock)
-        made.append(EngineService(ctx, registry=REGISTRY_WITH_STAMP, plugins=plugins, calendar=calendar))
+        made.append(EngineService(ctx, plugins, calendar=calendar))
         return made[-1]
 
     yield make
@@ -118,7 +123,7 @@ async def make_service(
 @pytest.fixture
 async def service(make_service: MakeService) -> EngineService:
     svc = make_service()
-    assert await svc.publish(load_process(PROCESSES / "permit.yaml")) is True
+    assert await svc.publish(load_process(PROCESSES / "permit.yaml", registry=REGISTRY)) is True
     assert await svc.publish_directory(FIXTURES) == ["licensing v1", "penalty v1", "timed v1"]
     return svc
 
@@ -358,7 +363,7 @@ async def test_a_plain_step_waits_for_a_step_that_holds_the_database(
 async def test_a_process_whose_effects_have_no_handler_cannot_start(
     make_service: MakeService, service: EngineService
 ) -> None:
-    bare = make_service(plugins=Plugins())
+    bare = make_service(plugins=Plugins(REGISTRY_WITH_STAMP))
     with pytest.raises(RuntimeError, match="stamp"):
         await bare.start_case("licensing", subject_kind="application")
 
@@ -372,7 +377,7 @@ async def test_a_published_version_never_changes_and_cases_stay_on_theirs(servic
     old_case = await service.start_case("permit", subject_kind="application", actor=APPLICANT)
     states = dict(v1.definition.states)
     states["draft"] = msgspec.structs.replace(states["draft"], description="Changed.")
-    altered = compile_process(msgspec.structs.replace(v1.definition, states=states))
+    altered = compile_process(msgspec.structs.replace(v1.definition, states=states), registry=REGISTRY)
     with pytest.raises(Conflict, match="already published .* with different content") as caught:
         await service.publish(altered, source="permit.yaml")
     assert caught.value.code == "definition_changed"
@@ -388,7 +393,8 @@ async def test_a_published_version_never_changes_and_cases_stay_on_theirs(servic
                     type(v1.definition.transitions[0]),
                 )
             ],
-        )
+        ),
+        registry=REGISTRY,
     )
     assert await service.publish(v2) is True
     new_case = await service.start_case("permit", subject_kind="application", actor=APPLICANT)

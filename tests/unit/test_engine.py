@@ -6,20 +6,20 @@ from datetime import date
 
 import pytest
 
+from govservice.bootstrap import engine_extensions
 from govservice.config import PROJECT_ROOT
 from govservice.domain.actor import Actor, Role
 from govservice.domain.calendar import ClockStatus, load_calendar
 from govservice.workflow import (
-    REGISTRY,
     ActionBlocked,
     ActionForbidden,
     ActionNotAvailable,
     ActionUnknown,
     CaseFacts,
     CaseState,
+    Extension,
     Move,
     Process,
-    Registry,
     available,
     compile_process,
     decide,
@@ -30,19 +30,20 @@ from govservice.workflow import (
 
 CAL = load_calendar(PROJECT_ROOT / "workflows" / "calendars")
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "workflows"
-PERMIT = load_process(PROJECT_ROOT / "workflows" / "processes" / "permit.yaml")
-PENALTY = load_process(FIXTURES / "countersign.yaml")
-TIMED = load_process(FIXTURES / "timed.yaml")
+REGISTRY = engine_extensions().registry
+PERMIT = load_process(PROJECT_ROOT / "workflows" / "processes" / "permit.yaml", registry=REGISTRY)
+PENALTY = load_process(FIXTURES / "countersign.yaml", registry=REGISTRY)
+TIMED = load_process(FIXTURES / "timed.yaml", registry=REGISTRY)
 
-_registry = Registry(parent=REGISTRY)
+_stamping = Extension("stamping")
 
 
-@_registry.effect("stamp", external=True)
+@_stamping.effect("stamp", external=True)
 def _stamp(ctx: object) -> None:
     """Carried out by the service."""
 
 
-LICENSING = load_process(FIXTURES / "licensing.yaml", registry=_registry)
+LICENSING = load_process(FIXTURES / "licensing.yaml", registry=REGISTRY.including(_stamping))
 
 MON = date(2026, 3, 2)
 
@@ -318,7 +319,8 @@ transitions:
   - {action: respond, from: [open, escalated], to: answered, roles: [adviser, supervisor]}
 """,
         "response_line.yaml",
-    )
+    ),
+    registry=REGISTRY,
 )
 
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from govservice.bootstrap import engine_extensions
 from govservice.cli import main
 from govservice.config import PROJECT_ROOT
 from govservice.workflow import (
-    REGISTRY,
+    Extension,
     InvalidDefinition,
     Registry,
     Situation,
@@ -18,7 +19,6 @@ from govservice.workflow import (
     content_hash,
     decode_process,
     load_directory,
-    load_plugins,
     load_process,
     mermaid,
 )
@@ -28,14 +28,17 @@ BROKEN = FIXTURES / "broken"
 PROCESSES = PROJECT_ROOT / "workflows" / "processes"
 
 
-def _test_registry() -> Registry:
-    registry = Registry(parent=REGISTRY)
+REGISTRY = engine_extensions().registry
 
-    @registry.effect("stamp", external=True)
+
+def _test_registry() -> Registry:
+    stamping = Extension("stamping")
+
+    @stamping.effect("stamp", external=True)
     def stamp(ctx: object) -> None:
         """Recorded by the service's handler (see the integration tests)."""
 
-    return registry
+    return REGISTRY.including(stamping)
 
 
 TEST_REGISTRY = _test_registry()
@@ -64,7 +67,7 @@ TEST_REGISTRY = _test_registry()
 )
 def test_each_static_check_names_file_state_and_rule(fixture: str, state: str, rule: str, words: str) -> None:
     with pytest.raises(InvalidDefinition) as caught:
-        load_process(BROKEN / fixture)
+        load_process(BROKEN / fixture, registry=REGISTRY)
     lines = str(caught.value).splitlines()
     assert len(lines) == 1, lines  # one problem, one line
     assert lines[0].startswith(f"{fixture}: state {state}: ")
@@ -77,7 +80,7 @@ def test_an_unquoted_yaml_boolean_is_explained() -> None:
     with pytest.raises(
         InvalidDefinition, match=r"unquoted_no.yaml: .*transitions\[0\].action.*quote the value"
     ):
-        load_process(BROKEN / "unquoted_no.yaml")
+        load_process(BROKEN / "unquoted_no.yaml", registry=REGISTRY)
 
 
 def test_every_problem_of_a_definition_is_reported_at_once() -> None:
@@ -91,7 +94,7 @@ transitions:
   - {action: go, from: open, to: nowhere, when: [nonsense]}
 """
     with pytest.raises(InvalidDefinition) as caught:
-        compile_process(decode_process(text, "many.yaml"), file="many.yaml")
+        compile_process(decode_process(text, "many.yaml"), registry=REGISTRY, file="many.yaml")
     rules = sorted(p.rule for p in caught.value.problems)
     assert rules == [
         "deadline-without-action",
@@ -116,7 +119,7 @@ transitions:
   - {action: close, from: open, to: closed,
      when: [{route_is: commitment}, {counter_below: {counter: n, limit: 2}}]}
 """
-    process = compile_process(decode_process(text, "routes.yaml"))
+    process = compile_process(decode_process(text, "routes.yaml"), registry=REGISTRY)
     (transition,) = process.transitions_from("open")
     assert [str(call) for call, _ in transition.guards] == [
         "route_is(route=commitment)",
@@ -136,7 +139,7 @@ transitions:
      effects: [{arm_timer: {action: reopen, workingDays: 2, key: k}}]}
 """
     with pytest.raises(InvalidDefinition) as caught:
-        compile_process(decode_process(text, "params.yaml"), file="params.yaml")
+        compile_process(decode_process(text, "params.yaml"), registry=REGISTRY, file="params.yaml")
     message = str(caught.value)
     assert "guard 'route_is' needs parameter 'route' [guard-parameters]" in message
     assert "guard 'flag' has no parameter 'nam'" in message
@@ -144,14 +147,13 @@ transitions:
 
 
 def test_every_shipped_process_is_valid() -> None:
-    load_plugins()  # the names the application processes use
-    catalogue = load_directory(PROCESSES)
+    catalogue = load_directory(PROCESSES, registry=REGISTRY)
     assert [str(p) for p in catalogue.problems] == []
     assert ("permit", 1) in catalogue.processes
 
 
 def test_the_permit_process_and_the_test_fixtures_are_valid() -> None:
-    assert load_process(PROCESSES / "permit.yaml").id == "permit"
+    assert load_process(PROCESSES / "permit.yaml", registry=REGISTRY).id == "permit"
     fixtures = load_directory(FIXTURES, registry=TEST_REGISTRY)
     assert fixtures.problems == []
     assert {key[0] for key in fixtures.processes} == {"penalty", "timed", "licensing"}
@@ -167,23 +169,30 @@ def test_the_content_hash_ignores_comments_and_layout() -> None:
     assert content_hash(decode_process(original, "a")) != content_hash(decode_process(changed, "c"))
 
 
-def test_a_registered_name_cannot_be_taken_twice() -> None:
-    registry = Registry(parent=REGISTRY)
+def test_a_name_two_extensions_declare_is_refused_when_they_are_composed() -> None:
+    other = Extension("other")
+
+    @other.guard("creditworthy")
+    def also_creditworthy(s: Situation) -> str | None:
+        return None
+
+    with pytest.raises(ValueError, match="guard 'creditworthy' by other is already registered"):
+        REGISTRY.including(other)
     with pytest.raises(ValueError, match="already registered"):
 
-        @registry.guard("creditworthy")
-        def other(s: Situation) -> str | None:
+        @other.guard("creditworthy")
+        def again(s: Situation) -> str | None:
             return None
 
     with pytest.raises(TypeError, match="keyword-only"):
 
-        @registry.guard("positional")
+        @other.guard("positional")
         def positional(s: Situation, route: str) -> str | None:
             return None
 
 
 def test_mermaid_draws_every_transition_and_the_end_states() -> None:
-    text = mermaid(load_process(PROCESSES / "permit.yaml"))
+    text = mermaid(load_process(PROCESSES / "permit.yaml", registry=REGISTRY))
     assert text.splitlines()[3] == "stateDiagram-v2"
     assert "    [*] --> draft" in text
     assert "    pre_review --> reviewing: deem_accepted (system) after 5 WD" in text
@@ -240,4 +249,4 @@ def test_a_deadline_gives_working_days_or_hours_not_both() -> None:
     with pytest.raises(
         InvalidDefinition, match="deadline_days_and_hours.yaml: .*either workingDays or hours"
     ):
-        load_process(BROKEN / "deadline_days_and_hours.yaml")
+        load_process(BROKEN / "deadline_days_and_hours.yaml", registry=REGISTRY)

@@ -13,7 +13,7 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, BodyKwarg, FromQuery, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from govservice.api.etag import IfMatch, expected_version, with_etag
+from govservice.api.etag import ETAG_HEADERS, IfMatch, expected_version, with_etag
 from govservice.api.problems import problems
 from govservice.api.schemas import Page, Schema
 from govservice.api.security import SECURED, authenticated, current_actor, requires
@@ -50,19 +50,19 @@ class Defect(Schema):
     problem: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 
 
+Comment = Annotated[str, msgspec.Meta(max_length=2000)]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+Reasons = Annotated[list[Reason], msgspec.Meta(max_length=50)]
+
+
 class ActionRequest(Schema):
     """A comment, and what the action needs: reasons (refusals, denials), a reason (extension,
     clock hold: inspection | testing | expert_review | hearing), defects (deficiency notice), the
     inspector's sub (assign_inspector), the result and findings (record_inspection)."""
 
-    comment: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
-    reasons: (
-        Annotated[
-            list[Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]], msgspec.Meta(max_length=50)
-        ]
-        | None
-    ) = None
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
+    comment: Comment | None = None
+    reasons: Reasons | None = None
+    reason: Reason | None = None
     defects: Annotated[list[Defect], msgspec.Meta(max_length=100)] | None = None
     inspector: Annotated[str, msgspec.Meta(min_length=1, max_length=255)] | None = None
     result: Annotated[str, msgspec.Meta(pattern="^(pass|fail)$")] | None = None
@@ -95,6 +95,7 @@ class ApplicationController(Controller):
     @post(
         "/",
         operation_id="createApplication",
+        response_headers=ETAG_HEADERS,
         summary="Create a draft application, or file it at once",
         description="Applicants file for the enterprise of their token (`ent`); clerks may file at "
         "the window "
@@ -160,6 +161,7 @@ class ApplicationController(Controller):
     @get(
         "/{application_id:int}",
         operation_id="getApplication",
+        response_headers=ETAG_HEADERS,
         summary="Read one application",
         guards=[authenticated],
         responses=problems(400, 401, 403, 404),
@@ -242,6 +244,7 @@ class ApplicationController(Controller):
     @post(
         "/{application_id:int}/actions/{action:str}",
         operation_id="takeAction",
+        response_headers=ETAG_HEADERS,
         summary="Take one action: the only way an application's state changes",
         description="Send `If-Match` with the ETag (the version) you read: 412 if it changed since. "
         "Two racing "
@@ -304,6 +307,7 @@ class ApplicationController(Controller):
     @post(
         "/{application_id:int}/commitment",
         operation_id="signCommitment",
+        response_headers=ETAG_HEADERS,
         summary="The applicant signs the commitment (承诺书) for the tolerant or commitment route",
         guards=[requires(Role.APPLICANT)],
         status_code=200,

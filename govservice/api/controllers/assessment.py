@@ -158,7 +158,7 @@ class AssessmentController(Controller):
         "`format=csv`: one row per step with the columns " + ", ".join(CSV_COLUMNS) + ". Every step of "
         "each application created in the period (local dates; default: the last 31 days; at most 31 days), "
         "so cases are whole. Steps name the role that took them (`system` for timers), never the person. "
-        "Streamed.",
+        "Streamed. `/assessment/event-log.csv` is the CSV on its own, for clients that want one media type.",
         operation_class=_EventLogOperation,
         responses={
             200: ResponseSpec(
@@ -178,4 +178,32 @@ class AssessmentController(Controller):
         log_format: Annotated[LogFormat, QueryParameter(name="format")] = LogFormat.OCEL,
     ) -> Stream:
         media_type, body = await assessment.event_log(current_actor(request), filters, fmt=log_format.value)
+        return Stream(body, media_type=media_type)
+
+    @get(
+        "/event-log.csv",
+        operation_id="getAssessmentEventLogCsv",
+        summary="Event log of the applications created in a period, as CSV (one row per step)",
+        description="The same steps as `/assessment/event-log` (the period as there), one row each with "
+        "the columns " + ", ".join(CSV_COLUMNS) + ". Streamed.",
+        media_type=CSV_MEDIA_TYPE,
+        responses={
+            200: ResponseSpec(
+                data_container=str,
+                media_type=CSV_MEDIA_TYPE,
+                description="the event log, a header row first",
+                generate_examples=False,
+            ),
+            **problems(400, 401, 403),
+        },
+    )
+    async def event_log_csv(
+        self,
+        request: Request[Any, Any, Any],
+        assessment: NamedDependency[AssessmentService],
+        filters: NamedDependency[Filters],
+    ) -> Stream:
+        media_type, body = await assessment.event_log(
+            current_actor(request), filters, fmt=LogFormat.CSV.value
+        )
         return Stream(body, media_type=media_type)

@@ -12,7 +12,7 @@ from litestar.openapi.spec import Example
 from litestar.params import BodyKwarg, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from govservice.api.etag import IfMatch, expected_version, with_etag
+from govservice.api.etag import ETAG_HEADERS, IfMatch, expected_version, with_etag
 from govservice.api.problems import problems
 from govservice.api.schemas import Page, Schema
 from govservice.api.security import SECURED, current_actor, requires
@@ -59,7 +59,7 @@ _INSPECTION_EXAMPLE = {
         {
             "violationType": "HYDRANT-BLOCKED",
             "harmLevel": "minor",
-            "measurements": [{"quantity": "blocked_hydrants", "value": 1}],
+            "measurements": [{"quantity": "blocked_hydrants", "value": "1"}],
         }
     ],
 }
@@ -169,6 +169,7 @@ class ViolationController(Controller):
     @get(
         "/{violation_id:int}",
         operation_id="getViolation",
+        response_headers=ETAG_HEADERS,
         summary="Read one violation case: order, re-check, waiver evaluation, decision",
         guards=[requires(Role.APPLICANT, *_STAFF)],
         responses=problems(400, 401, 403, 404),
@@ -200,6 +201,7 @@ class ViolationController(Controller):
     @post(
         "/{violation_id:int}/actions/{action:str}",
         operation_id="takeViolationAction",
+        response_headers=ETAG_HEADERS,
         summary="Take one action on a violation case (serve order, re-check, countersign, ...)",
         description="A re-check or an on-the-spot correction runs the waiver evaluation and proposes the "
         "decision it allows. `countersign` is for legal reviewers who were not inspecting officers.",

@@ -17,7 +17,7 @@ from govservice.api.controllers.key_enterprise_schemas import (
     Limit,
     ResponseIn,
 )
-from govservice.api.etag import IfMatch, expected_version, with_etag
+from govservice.api.etag import ETAG_HEADERS, IfMatch, expected_version, with_etag
 from govservice.api.problems import problems
 from govservice.api.schemas import Page
 from govservice.api.security import SECURED, current_actor, requires
@@ -56,6 +56,7 @@ class EnterpriseRequestController(Controller):
     @get(
         "/{request_id:int}",
         operation_id="getEnterpriseRequest",
+        response_headers=ETAG_HEADERS,
         summary="One request with its response clock",
         guards=[requires(*SEEING)],
         responses=problems(400, 401, 403, 404),

@@ -24,7 +24,7 @@ from govservice.api.controllers.key_enterprise_schemas import (
     RequestIn,
     Uscc,
 )
-from govservice.api.etag import IfMatch, expected_version, with_etag
+from govservice.api.etag import ETAG_HEADERS, IfMatch, expected_version, with_etag
 from govservice.api.problems import problems
 from govservice.api.schemas import Page
 from govservice.api.security import SECURED, current_actor, requires
@@ -93,6 +93,7 @@ class KeyEnterpriseController(Controller):
     @post(
         "/",
         operation_id="enrolKeyEnterprise",
+        response_headers=ETAG_HEADERS,
         security=SECURED,
         status_code=HTTP_201_CREATED,
         summary="Enrol an enterprise in the package, with its industries, period and named adviser",
@@ -140,6 +141,7 @@ class KeyEnterpriseController(Controller):
     @get(
         "/{uscc:str}",
         operation_id="getKeyEnterprise",
+        response_headers=ETAG_HEADERS,
         security=SECURED,
         summary="One entry: industries, enrolment period, adviser (the enterprise sees its own)",
         guards=[requires(*SEEING)],
@@ -156,6 +158,7 @@ class KeyEnterpriseController(Controller):
     @patch(
         "/{uscc:str}",
         operation_id="changeKeyEnterprise",
+        response_headers=ETAG_HEADERS,
         security=SECURED,
         summary="Change an entry: industries, end of enrolment, adviser (If-Match: the ETag)",
         guards=[requires(*MANAGERS)],

@@ -13,7 +13,7 @@ from litestar.openapi.spec import Example
 from litestar.params import BodyKwarg, PathParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from govservice.api.etag import IfMatch, expected_version, with_etag
+from govservice.api.etag import ETAG_HEADERS, IfMatch, expected_version, with_etag
 from govservice.api.problems import problems
 from govservice.api.schemas import Schema
 from govservice.api.security import SECURED, current_actor, requires
@@ -115,6 +115,7 @@ class ReviewRoundController(Controller):
     @post(
         "/",
         operation_id="openReviewRound",
+        response_headers=ETAG_HEADERS,
         summary="Open a review round for a period and scope (pins the checklists in force)",
         guards=[requires(Role.ADMIN)],
         status_code=HTTP_201_CREATED,
@@ -158,6 +159,7 @@ class ReviewRoundController(Controller):
     @get(
         "/{round_id:int}",
         operation_id="getReviewRound",
+        response_headers=ETAG_HEADERS,
         summary="A round: scope, stage, deadline, seed",
         guards=[requires(*STAFF)],
         responses=problems(400, 401, 403, 404),
@@ -203,6 +205,7 @@ class ReviewRoundController(Controller):
     @post(
         "/{round_id:int}/actions/{action:str}",
         operation_id="advanceReviewRound",
+        response_headers=ETAG_HEADERS,
         summary="close_scoring (every pair scored) or publish_results (every file reconciled)",
         guards=[requires(Role.ADMIN)],
         status_code=200,

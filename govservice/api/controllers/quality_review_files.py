@@ -12,7 +12,7 @@ from litestar.openapi.spec import Example
 from litestar.params import BodyKwarg, PathParameter
 
 from govservice.api.controllers.quality_review import STAFF, Id
-from govservice.api.etag import IfMatch, expected_version, with_etag
+from govservice.api.etag import ETAG_HEADERS, IfMatch, expected_version, with_etag
 from govservice.api.problems import problems
 from govservice.api.schemas import Schema
 from govservice.api.security import SECURED, current_actor, requires
@@ -181,6 +181,7 @@ class ReviewFileController(Controller):
     @post(
         "/{file_id:int}/rectification/actions/{action:str}",
         operation_id="actOnReviewRectification",
+        response_headers=ETAG_HEADERS,
         summary="report_fixed (the unit), accept_fix / return_fix (an admin or a reviewer of another unit)",
         description="The fix is due 15 working days after the file was found unqualified.",
         guards=[requires(Role.ADMIN, Role.CLERK, Role.SUPERVISOR, Role.INSPECTOR, Role.LEGAL, Role.REVIEWER)],

@@ -11,7 +11,7 @@ from litestar.openapi.spec import Example
 from litestar.params import BodyKwarg, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from govservice.api.etag import IfMatch, expected_version, with_etag
+from govservice.api.etag import ETAG_HEADERS, IfMatch, expected_version, with_etag
 from govservice.api.problems import problems
 from govservice.api.schemas import Page, Schema
 from govservice.api.security import SECURED, current_actor, requires
@@ -117,6 +117,7 @@ class WorkOrderController(Controller):
     @get(
         "/{order_id:int}",
         operation_id="getWorkOrder",
+        response_headers=ETAG_HEADERS,
         summary="One work order: rating, callbacks, fix deadline, state",
         guards=[requires(*_WORK_ORDER_ROLES)],
         responses=problems(400, 401, 403, 404),
@@ -144,6 +145,7 @@ class WorkOrderController(Controller):
     @post(
         "/{order_id:int}/actions/{action:str}",
         operation_id="takeWorkOrderAction",
+        response_headers=ETAG_HEADERS,
         summary="Act on a work order: record_callback, report_fixed, rate_fix, appeal, uphold_appeal, "
         "reject_appeal",
         description="The fix is due 15 working days after the order opened (then it is marked overdue). "

@@ -3,7 +3,7 @@ signed, retried and never lost; and the deliveries made to them."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, post
@@ -16,11 +16,16 @@ from govservice.api.problems import problems
 from govservice.api.schemas import Page, Schema
 from govservice.api.security import SECURED, current_actor, requires
 from govservice.domain.actor import Role
-from govservice.services.webhooks import DeliveryView, WebhookCreated, WebhookService, WebhookView
+from govservice.services.webhooks import (
+    DeliveryStatus,
+    DeliveryView,
+    WebhookCreated,
+    WebhookService,
+    WebhookView,
+)
 
 Id = Annotated[int, PathParameter(ge=1, le=2**53)]
 Pattern = Annotated[str, msgspec.Meta(pattern=r"^(\*|[a-z][a-z0-9_]{0,31}\.(\*|[a-z][a-z0-9_]{0,63}))$")]
-Status = Literal["pending", "delivered", "failed"]
 
 SIGNING = (
     "Each delivery is a POST of the event as JSON (`id` `<case>:<seq>`, `type` `<subjectKind>.<action>`, "
@@ -150,7 +155,7 @@ class WebhookController(Controller):
         request: Request[Any, Any, Any],
         webhooks: NamedDependency[WebhookService],
         webhook_id: Id,
-        status: Annotated[Status | None, QueryParameter()] = None,
+        status: Annotated[DeliveryStatus | None, QueryParameter()] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
     ) -> Page[DeliveryView]:

@@ -25,6 +25,7 @@ FIGURES = (
     ("decisionsOnTimeStatutory", "decisions_on_time_statutory"),
     ("satisfaction", "satisfaction"),
     ("badReviewsRectified", "bad_reviews_rectified"),
+    ("waiversGranted", "waivers_granted"),
 )
 
 From = Annotated[date | None, QueryParameter(name="from")]

@@ -109,8 +109,9 @@ _TEXTS: dict[str, tuple[str, str]] = {
     # board
     "board.title": ("政务服务公开晾晒", "Public board"),
     "board.intro": (
-        "各单位在所选期间的办理时效、满意度与差评整改情况。每项指标均给出分子与分母。",
-        "Per unit over the chosen period: decisions on time, satisfaction and bad reviews rectified. "
+        "各单位在所选期间的办理时效、满意度、差评整改与首违不罚情况。每项指标均给出分子与分母。",
+        "Per unit over the chosen period: decisions on time, satisfaction, bad reviews rectified and "
+        "first-offense waivers granted. "
         "Every figure shows its numerator and denominator.",
     ),
     "board.period": ("统计期间", "Period"),
@@ -153,6 +154,13 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "期间内因差评开具的整改工单中，已整改完成的件数 ÷ 开具件数（申诉成立的除外）。",
         "Work orders opened in the period for bad reviews that ended rectified, over all opened "
         "except those whose appeal was upheld.",
+    ),
+    "figure.waiversGranted": ("首违不罚适用率", "First-offense waivers granted"),
+    "figure.waiversGranted.def": (
+        "期间内作出决定的违法案件中，依法首违不罚（首次违法、危害后果轻微并及时改正）的件数"
+        " ÷ 作出决定的件数。",
+        "Violation cases decided in the period without a penalty as first offenses (first, minor harm, "
+        "corrected in time), over all violation cases decided in the period.",
     ),
     # guides
     "guide.title": ("办事指南", "Service guides"),

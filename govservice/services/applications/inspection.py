@@ -4,7 +4,8 @@ After acceptance the head of unit assigns an inspector of the unit (``assign_ins
 inspector records the result with findings (``record_inspection``); the head of unit decides.
 The law's two limits (inspection within 10 WD of acceptance, decision within 3 WD after it) are
 case-wide timers armed by the process file; the application keeps their dates so that queues,
-the applicant and the on-time figures see them. Registered at import (see ``PLUGIN_MODULES``).
+the applicant and the on-time figures see them. Declared on :data:`INSPECTION`
+(part of the applications context's engine extension).
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ from typing import Any
 
 from govservice.errors import BadRequest
 from govservice.services.applications import records
-from govservice.services.engine import EffectRun, effect_handler
-from govservice.workflow import REGISTRY, EffectContext, Situation
+from govservice.services.engine import EffectRun, EngineExtension
+from govservice.workflow import EffectContext, Situation
 
 INSPECTION_TIMER = "inspection"  # 10 WD from acceptance (opening_inspection.yaml)
 DECISION_TIMER = "decision"  # 3 WD after the inspection
 RESULTS = ("pass", "fail")
 INSPECTOR_VALUE, RESULT_VALUE = "inspector", "inspectionResult"  # in the case facts' values
 
+INSPECTION = EngineExtension("applications.inspection")
 
-@REGISTRY.guard(
+
+@INSPECTION.guard(
     "assigned_inspector", rule="the on-site inspection is recorded by the inspector the head of unit assigned"
 )
 def assigned_inspector(s: Situation) -> str | None:
@@ -37,7 +40,7 @@ def assigned_inspector(s: Situation) -> str | None:
     return None
 
 
-@REGISTRY.guard("inspection_passed", rule="a permit only after an on-site inspection that passed")
+@INSPECTION.guard("inspection_passed", rule="a permit only after an on-site inspection that passed")
 def inspection_passed(s: Situation) -> str | None:
     """The on-site inspection found the place fit to open (a failed one leads to a denial)."""
     result = s.facts.values.get(RESULT_VALUE)
@@ -50,14 +53,14 @@ def _carried_out_here(ctx: EffectContext) -> None:
     """Carried out by the inspection handlers of the application service in the step's transaction."""
 
 
-REGISTRY.externals(_carried_out_here, "schedule_inspection", "assign_inspector", "record_inspection")
+INSPECTION.externals(_carried_out_here, "schedule_inspection", "assign_inspector", "record_inspection")
 
 
 def _timer_due(run: EffectRun, key: str) -> date | None:
     return next((t.due_on for t in run.move.arm if t.key == key), None)
 
 
-@effect_handler("schedule_inspection")
+@INSPECTION.effect_handler("schedule_inspection")
 async def schedule_inspection(run: EffectRun) -> None:
     """On acceptance (or deemed acceptance): the inspection is due 10 WD later. The application
     shows it (``inspection.dueOn``/``dueAt``) and the timeline lists the timer; named before
@@ -66,13 +69,13 @@ async def schedule_inspection(run: EffectRun) -> None:
     app.inspection_due_on = _timer_due(run, INSPECTION_TIMER)
 
 
-@effect_handler("assign_inspector")
+@INSPECTION.effect_handler("assign_inspector")
 async def assign_inspector(run: EffectRun) -> None:
     app = await records.application_for_case(run.session, run.case.id)
     app.inspector_sub = str(run.payload["inspector"])
 
 
-@effect_handler("record_inspection")
+@INSPECTION.effect_handler("record_inspection")
 async def record_inspection(run: EffectRun) -> None:
     """The result and findings as the inspector recorded them; the decision is due 3 WD later."""
     app = await records.application_for_case(run.session, run.case.id)

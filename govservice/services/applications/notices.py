@@ -1,5 +1,5 @@
 """The notices of a decision, a refusal, an extension and a clock pause, issued in the step's
-transaction (registered at import; ``PLUGIN_MODULES`` lists this module)."""
+transaction (declared on :data:`NOTICES`, part of the applications context's engine extension)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from typing import Any
 
 from govservice.db.models import ApplicationRow
 from govservice.services.applications import records
-from govservice.services.engine import EffectRun, effect_handler
+from govservice.services.engine import EffectRun, EngineExtension
 
 GRANTED = frozenset({"approved", "granted"})
+
+NOTICES = EngineExtension("applications.notices")
 
 
 def _payload(run: EffectRun) -> dict[str, Any]:
@@ -20,7 +22,7 @@ async def _app(run: EffectRun) -> ApplicationRow:
     return await records.application_for_case(run.session, run.case.id)
 
 
-@effect_handler("notify_refusal")
+@NOTICES.effect_handler("notify_refusal")
 async def notify_refusal(run: EffectRun) -> None:
     app = await _app(run)
     records.add_notice(
@@ -28,7 +30,7 @@ async def notify_refusal(run: EffectRun) -> None:
     )
 
 
-@effect_handler("notify_decision")
+@NOTICES.effect_handler("notify_decision")
 async def notify_decision(run: EffectRun) -> None:
     app = await _app(run)
     await records.record_decision(run, app)
@@ -42,7 +44,7 @@ async def notify_decision(run: EffectRun) -> None:
     records.add_notice(run, app, "decision", body)
 
 
-@effect_handler("notify_extension")
+@NOTICES.effect_handler("notify_extension")
 async def notify_extension(run: EffectRun) -> None:
     app = await _app(run)
     due = run.case.clock.due(records.calendar_of(run))
@@ -59,7 +61,7 @@ async def notify_extension(run: EffectRun) -> None:
     )
 
 
-@effect_handler("notify_pause")
+@NOTICES.effect_handler("notify_pause")
 async def notify_pause(run: EffectRun) -> None:
     """Art. 45: the applicant is told when the clock stops and when it restarts."""
     app = await _app(run)

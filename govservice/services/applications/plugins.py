@@ -1,7 +1,7 @@
 """What the application processes name: the facts their guards read, and their external effects.
 
-Registered at import; ``govservice.workflow.registry.PLUGIN_MODULES`` lists this module so that
-`govservice workflows check` knows the names too. Every handler runs inside the transaction of
+Declared on :data:`APPLICATIONS`, which the applications context hands the engine (see
+``govservice.services.applications.ENGINE_EXTENSION``). Every handler runs inside the transaction of
 the step that names it, with the step's session: a notice or licence exists if and only if the
 step happened.
 """
@@ -21,17 +21,19 @@ from govservice.domain.licence import LicenceStatus
 from govservice.domain.materials import find_material, material_gaps
 from govservice.services.applications import records
 from govservice.services.assessment import counts
-from govservice.services.engine import CaseView, EffectRun, effect_handler, facts_builder
-from govservice.workflow import REGISTRY, CaseFacts, EffectContext, Situation
+from govservice.services.engine import CaseView, EffectRun, EngineExtension
+from govservice.workflow import CaseFacts, EffectContext, Situation
 
 SUPPLEMENT_REVIEW = "supplement_review"  # every tolerated material is in; a clerk has yet to check them
 SUPPLEMENT_TIMER = "supplement"
+
+APPLICATIONS = EngineExtension("applications")
 
 
 # -- facts -------------------------------------------------------------------------------------
 
 
-@facts_builder("application")
+@APPLICATIONS.facts_builder("application")
 async def application_facts(session: AsyncSession, case: CaseView) -> CaseFacts:
     app = await records.application_for_case(session, case.id)
     guide = await records.guide(session, app)
@@ -50,7 +52,7 @@ async def application_facts(session: AsyncSession, case: CaseView) -> CaseFacts:
         key_materials_missing=tuple(m.code for m in gaps.missing_key),
         tolerable_materials_missing=tuple(m.code for m in gaps.missing_tolerable),
         tolerance_allowed=Route.TOLERANT in guide.routes,
-        outstanding_supplements=await _outstanding(session, app, present),
+        outstanding_supplements=await outstanding_supplements(session, app, present),
         flags=frozenset(flags),
         values={
             "arrivedOn": app.arrived_on.isoformat() if app.arrived_on else "",
@@ -61,7 +63,9 @@ async def application_facts(session: AsyncSession, case: CaseView) -> CaseFacts:
     )
 
 
-async def _outstanding(session: AsyncSession, app: ApplicationRow, present: set[str]) -> tuple[str, ...]:
+async def outstanding_supplements(
+    session: AsyncSession, app: ApplicationRow, present: set[str]
+) -> tuple[str, ...]:
     if app.supplement_due_on is None:
         return ()
     notice = await records.latest_notice(session, app.id, "tolerant_supplement")
@@ -78,7 +82,7 @@ def _supplement_days(guide: MatterGuide) -> int:
 # -- pure parts of effects ---------------------------------------------------------------------
 
 
-@REGISTRY.effect("start_clock_on_arrival")
+@APPLICATIONS.effect("start_clock_on_arrival")
 def start_clock_on_arrival(ctx: EffectContext) -> None:
     """Deemed acceptance (art. 32) dates from the day the application (or its complete
     corrections) arrived, not from the day the review limit ran out."""
@@ -87,7 +91,7 @@ def start_clock_on_arrival(ctx: EffectContext) -> None:
     ctx.notes["clock"] = "started on arrival"
 
 
-@REGISTRY.effect("arm_supplement_timer")
+@APPLICATIONS.effect("arm_supplement_timer")
 def arm_supplement_timer(ctx: EffectContext, *, action: str) -> None:
     """容缺: at the supplement deadline (the matter's, at most its promised limit) the system
     takes ``action`` if tolerated materials are still outstanding."""
@@ -95,13 +99,13 @@ def arm_supplement_timer(ctx: EffectContext, *, action: str) -> None:
     ctx.arm_timer(SUPPLEMENT_TIMER, action, max(days, 1))
 
 
-@REGISTRY.guard("supplements_outstanding", rule="only while tolerated materials are still awaited")
-def supplements_outstanding(s: Situation) -> str | None:
+@APPLICATIONS.guard("supplements_outstanding", rule="only while tolerated materials are still awaited")
+def supplementsoutstanding_supplements(s: Situation) -> str | None:
     """Tolerated materials are still awaited (the supplement deadline may terminate the case)."""
     return None if s.facts.outstanding_supplements else "every tolerated material has been supplemented"
 
 
-@REGISTRY.guard("supplements_delivered", rule="every tolerated material must be in")
+@APPLICATIONS.guard("supplements_delivered", rule="every tolerated material must be in")
 def supplements_delivered(s: Situation) -> str | None:
     """Every tolerated material is in, waiting for the clerk's check."""
     outstanding = s.facts.outstanding_supplements
@@ -112,7 +116,7 @@ def supplements_delivered(s: Situation) -> str | None:
     return f"materials still to be supplemented: {', '.join(outstanding)}"
 
 
-@REGISTRY.effect("issue_rectification_order", external=True)
+@APPLICATIONS.effect("issue_rectification_order", external=True)
 def issue_rectification_order(ctx: EffectContext, *, working_days: int, recheck_within: int) -> None:
     """责令限期改正: correct within ``working_days``; the re-check is due ``recheck_within`` WD after."""
 
@@ -121,7 +125,7 @@ def _no_pure_part(ctx: EffectContext) -> None:
     """Carried out by the application service inside the step's transaction."""
 
 
-REGISTRY.externals(
+APPLICATIONS.externals(
     _no_pure_part,
     "record_arrival",
     "record_acceptance",
@@ -156,14 +160,14 @@ def _issuer(run: EffectRun) -> str:
     return run.actor.sub if run.actor else "system:timer"
 
 
-@effect_handler("record_arrival")
+@APPLICATIONS.effect_handler("record_arrival")
 async def record_arrival(run: EffectRun) -> None:
     """Filing, or complete corrections: acceptance (and deemed acceptance) date from today."""
     app = await _app(run)
     app.arrived_on = records.today(run)
 
 
-@effect_handler("record_acceptance")
+@APPLICATIONS.effect_handler("record_acceptance")
 async def record_acceptance(run: EffectRun) -> None:
     app = await _app(run)
     started = run.case.clock.started_on
@@ -171,7 +175,7 @@ async def record_acceptance(run: EffectRun) -> None:
     await counts.add(run.session, counts.ACCEPTED, app.accepted_on, app, route=app.route, n=1)
 
 
-@effect_handler("issue_deficiency_notice")
+@APPLICATIONS.effect_handler("issue_deficiency_notice")
 async def issue_deficiency_notice(run: EffectRun) -> None:
     """一次性告知: ONE notice listing every missing material and every defect the clerk found."""
     app = await _app(run)
@@ -193,20 +197,20 @@ async def issue_deficiency_notice(run: EffectRun) -> None:
     records.add_notice(run, app, "deficiency", body)
 
 
-@effect_handler("open_supplement_window")
+@APPLICATIONS.effect_handler("open_supplement_window")
 async def open_supplement_window(run: EffectRun) -> None:
     """容缺受理: the notice names each outstanding material, its form, deadline and consequence."""
     await _open_supplement_window(run, only_if_missing=False)
 
 
-@effect_handler("open_supplement_window_if_missing")
+@APPLICATIONS.effect_handler("open_supplement_window_if_missing")
 async def open_supplement_window_if_missing(run: EffectRun) -> None:
     """A deemed acceptance on the tolerant route: tolerable materials still missing get the same
     supplement deadline and notice as a clerk's tolerant acceptance would give them."""
     await _open_supplement_window(run, only_if_missing=True)
 
 
-@effect_handler("notify_deemed_acceptance")
+@APPLICATIONS.effect_handler("notify_deemed_acceptance")
 async def notify_deemed_acceptance(run: EffectRun) -> None:
     """Art. 32: no decision on acceptance within 5 working days, so the application is accepted
     as of the day it arrived; the applicant is told so."""
@@ -252,7 +256,7 @@ async def _open_supplement_window(run: EffectRun, *, only_if_missing: bool) -> N
     )
 
 
-@effect_handler("issue_rectification_order")
+@APPLICATIONS.effect_handler("issue_rectification_order")
 async def rectification_order(run: EffectRun) -> None:
     app = await _app(run)
     await records.record_post_check(run, app)  # the order is served with the failed post-check
@@ -274,7 +278,7 @@ async def rectification_order(run: EffectRun) -> None:
     )
 
 
-@effect_handler("close_supplement_window")
+@APPLICATIONS.effect_handler("close_supplement_window")
 async def close_supplement_window(run: EffectRun) -> None:
     app = await _app(run)
     app.supplement_due_on = None
@@ -282,7 +286,7 @@ async def close_supplement_window(run: EffectRun) -> None:
         app.supplemented_on = run.today
 
 
-@effect_handler("break_commitment")
+@APPLICATIONS.effect_handler("break_commitment")
 async def break_commitment(run: EffectRun) -> None:
     """A broken commitment bars the tolerant and commitment routes until credit is repaired."""
     app = await _app(run)
@@ -309,13 +313,13 @@ async def break_commitment(run: EffectRun) -> None:
     )
 
 
-@effect_handler("issue_licence")
+@APPLICATIONS.effect_handler("issue_licence")
 async def issue_licence(run: EffectRun) -> None:
     app = await _app(run)
     await records.issue_licence(run, app)
 
 
-@effect_handler("revoke_licence")
+@APPLICATIONS.effect_handler("revoke_licence")
 async def revoke_licence(run: EffectRun) -> None:
     app = await _app(run)
     await run.session.execute(
@@ -333,7 +337,7 @@ async def revoke_licence(run: EffectRun) -> None:
     )
 
 
-@effect_handler("conclude")
+@APPLICATIONS.effect_handler("conclude")
 async def conclude(run: EffectRun) -> None:
     """Tag the case zero-visit or one-visit; more visits than the matter promises is a broken promise."""
     app = await _app(run)

@@ -21,10 +21,9 @@ from govservice.db.models import (
 from govservice.domain.actor import Actor, Role
 from govservice.errors import Forbidden, NotFound
 from govservice.services.access import grants, visible_clause
-from govservice.services.applications import notices as _notices  # noqa: F401  (registers names)
-from govservice.services.applications import plugins as _plugins  # noqa: F401  (registers names)
 from govservice.services.applications import records
 from govservice.services.applications.due_dates import due_fields, overdue_clause
+from govservice.services.applications.plugins import outstanding_supplements
 from govservice.services.applications.views import (
     ApplicationView,
     DeadlineChange,
@@ -182,7 +181,7 @@ class ApplicationReads:
                     clock,
                     await records.guide(session, app),  # published versions are cached
                     present[app.id],
-                    await _plugins._outstanding(
+                    await outstanding_supplements(
                         session, app, present[app.id]
                     ),  # a statement only while 容缺 runs
                     licences.get(app.id),

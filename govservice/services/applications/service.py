@@ -21,10 +21,9 @@ from govservice.domain.materials import find_material, required_uploads
 from govservice.domain.uscc import uscc_problem
 from govservice.errors import BadRequest, Forbidden, RuleViolation
 from govservice.services import enterprise_names
-from govservice.services.applications import notices as _notices  # noqa: F401  (registers names)
-from govservice.services.applications import plugins as _plugins  # noqa: F401  (registers names)
 from govservice.services.applications import records
 from govservice.services.applications.inspection import check_inspection_payload
+from govservice.services.applications.plugins import outstanding_supplements
 from govservice.services.applications.reads import ApplicationReads, material_view
 from govservice.services.applications.uploads import check_upload
 from govservice.services.applications.views import (
@@ -165,7 +164,7 @@ class ApplicationService(ApplicationReads):
             outstanding: tuple[str, ...] = ()
             if case.state not in UPLOAD_STATES and case.outcome is None:  # only supplements may come now
                 present = await records.present_materials(session, app.id)
-                outstanding = await _plugins._outstanding(session, app, present)
+                outstanding = await outstanding_supplements(session, app, present)
             return await self._store_upload(
                 session, actor, app, case, guide, outstanding, material_code, filename, content_type, content
             )

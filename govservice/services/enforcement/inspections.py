@@ -19,8 +19,8 @@ from govservice.services.audit import AuditLog
 from govservice.services.audit.service import Kind
 from govservice.services.context import ServiceContext
 from govservice.services.cursors import decode_id_cursor, encode_id_cursor
-from govservice.services.enforcement import plugins as _plugins  # noqa: F401  (registers the process's names)
 from govservice.services.enforcement.inputs import FindingIn, InspectionIn
+from govservice.services.enforcement.plugins import attach_engine
 from govservice.services.enforcement.rules import EnforcementService
 from govservice.services.enforcement.views import (
     FindingView,
@@ -42,7 +42,7 @@ class Inspections:
         self._engine = engine
         self._rules = rules
         self._plans = InspectionPlans(ctx, audit)
-        _plugins.attach_engine(ctx, engine)
+        attach_engine(ctx, engine)
 
     async def inspect(self, actor: Actor, data: InspectionIn) -> InspectionView:
         """One unit of work: the cap check, the inspection, the plan it carries out, its findings, the

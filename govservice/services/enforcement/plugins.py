@@ -1,7 +1,8 @@
 """What the violation process names: its facts, guards and external effects.
 
 Handlers run inside the transaction of the step that names them, with the step's session: an
-order, an evaluation or a decision is recorded if and only if the step happened.
+order, an evaluation or a decision is recorded if and only if the step happened. Declared on
+:data:`ENFORCEMENT`, the enforcement context's engine extension.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from govservice.domain.enforcement import (
 )
 from govservice.errors import NotFound, RuleViolation
 from govservice.services.context import ServiceContext
-from govservice.services.engine import CaseView, EffectRun, EngineService, effect_handler, facts_builder
-from govservice.workflow import REGISTRY, CaseFacts, EffectContext, Situation
+from govservice.services.engine import CaseView, EffectRun, EngineExtension, EngineService
+from govservice.workflow import CaseFacts, EffectContext, Situation
+
+ENFORCEMENT = EngineExtension("enforcement")
 
 EDUCATION = (
     "首违不罚：当场进行消防安全教育，告知违法行为的危害及法律后果，责令其改正并签署不再违法承诺。 "
@@ -65,7 +68,7 @@ def finding_of(row: FindingRow, violation: ViolationRow) -> Finding:
 # -- facts and guards ---------------------------------------------------------------------------
 
 
-@facts_builder("violation")
+@ENFORCEMENT.facts_builder("violation")
 async def violation_facts(session: AsyncSession, case: CaseView) -> CaseFacts:
     violation = await violation_for_case(session, case.id)
     inspection = await session.get(InspectionRow, violation.inspection_id)
@@ -76,19 +79,19 @@ async def violation_facts(session: AsyncSession, case: CaseView) -> CaseFacts:
     return CaseFacts(flags=frozenset(flags), values={"officers": officers})
 
 
-@REGISTRY.guard("waiver_eligible")
+@ENFORCEMENT.guard("waiver_eligible")
 def waiver_eligible(s: Situation) -> str | None:
     """The stored waiver evaluation found every condition met (首违不罚)."""
     return None if s.flag("waiver_eligible") else "the waiver evaluation does not allow a no-penalty decision"
 
 
-@REGISTRY.guard("waiver_not_eligible")
+@ENFORCEMENT.guard("waiver_not_eligible")
 def waiver_not_eligible(s: Situation) -> str | None:
     """The stored waiver evaluation found a condition not met: a penalty proposal follows."""
     return None if s.flag("waiver_not_eligible") else "the waiver evaluation allows a no-penalty decision"
 
 
-@REGISTRY.guard("not_an_inspecting_officer")
+@ENFORCEMENT.guard("not_an_inspecting_officer")
 def not_an_inspecting_officer(s: Situation) -> str | None:
     """The countersigning legal reviewer was not one of the two inspecting officers."""
     officers = set(s.facts.values.get("officers", "").split("\n"))
@@ -104,21 +107,23 @@ def _no_pure_part(ctx: EffectContext) -> None:
     """Carried out by the enforcement module inside the step's transaction."""
 
 
-@REGISTRY.effect("serve_violation_order", external=True)
+@ENFORCEMENT.effect("serve_violation_order", external=True)
 def serve_violation_order(ctx: EffectContext, *, working_days: int, recheck_within: int) -> None:
     """责令限期改正: correct within ``working_days`` (0: on the spot); re-check ``recheck_within``
     working days after that deadline."""
 
 
-@REGISTRY.effect("record_recheck", external=True)
+@ENFORCEMENT.effect("record_recheck", external=True)
 def record_recheck(ctx: EffectContext, *, corrected: bool) -> None:
     """The re-check (or the on-the-spot correction) records whether the violation was corrected."""
 
 
-REGISTRY.externals(_no_pure_part, "evaluate_finding", "issue_no_penalty_decision", "issue_penalty_decision")
+ENFORCEMENT.externals(
+    _no_pure_part, "evaluate_finding", "issue_no_penalty_decision", "issue_penalty_decision"
+)
 
 
-@effect_handler("serve_violation_order")
+@ENFORCEMENT.effect_handler("serve_violation_order")
 async def serve_order(run: EffectRun) -> None:
     violation = await violation_for_case(run.session, run.case.id)
     days, within = int(run.params["working_days"]), int(run.params["recheck_within"])
@@ -129,7 +134,7 @@ async def serve_order(run: EffectRun) -> None:
     )
 
 
-@effect_handler("record_recheck")
+@ENFORCEMENT.effect_handler("record_recheck")
 async def recheck(run: EffectRun) -> None:
     violation = await violation_for_case(run.session, run.case.id)
     finding = await run.session.get(FindingRow, violation.finding_id)
@@ -149,7 +154,7 @@ async def recheck(run: EffectRun) -> None:
         violation.corrected_on = corrected_on
 
 
-@effect_handler("evaluate_finding")
+@ENFORCEMENT.effect_handler("evaluate_finding")
 async def evaluate_finding(run: EffectRun) -> None:
     """The pure waiver engine over the finding and the enterprise's findings of that type."""
     violation = await violation_for_case(run.session, run.case.id)
@@ -175,7 +180,7 @@ async def evaluate_finding(run: EffectRun) -> None:
     violation.fine_yuan = None if result.eligible or result.proposal is None else result.proposal.fine_yuan
 
 
-@effect_handler("issue_no_penalty_decision")
+@ENFORCEMENT.effect_handler("issue_no_penalty_decision")
 async def issue_no_penalty_decision(run: EffectRun) -> None:
     violation = await violation_for_case(run.session, run.case.id)
     violation.decision = "no_penalty"
@@ -188,7 +193,7 @@ async def issue_no_penalty_decision(run: EffectRun) -> None:
     }
 
 
-@effect_handler("issue_penalty_decision")
+@ENFORCEMENT.effect_handler("issue_penalty_decision")
 async def issue_penalty_decision(run: EffectRun) -> None:
     violation = await violation_for_case(run.session, run.case.id)
     # past the limitation period no penalty may be given (行政处罚法第三十六条): recorded as such
@@ -209,10 +214,10 @@ def attach_engine(ctx: ServiceContext, engine: EngineService) -> None:
     _ENGINES[id(ctx)] = engine
 
 
-REGISTRY.externals(_no_pure_part, "open_violation_case")
+ENFORCEMENT.externals(_no_pure_part, "open_violation_case")
 
 
-@effect_handler("open_violation_case")
+@ENFORCEMENT.effect_handler("open_violation_case")
 async def open_violation_case(run: EffectRun) -> None:
     """The re-check of a commitment-route permit failed: the post-check is recorded as an
     inspection with one finding of the post-check type, whose violation case starts inside this

@@ -6,7 +6,6 @@ import msgspec
 
 from govservice.domain.enforcement import RuleSet, ViolationCatalogue, WaiverList, load_default_rules
 from govservice.services.context import ServiceContext
-from govservice.services.enforcement import plugins as _plugins  # noqa: F401  (registers the process's names)
 
 
 class WaiverRules(msgspec.Struct, kw_only=True, frozen=True, rename="camel"):

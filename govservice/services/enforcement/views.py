@@ -8,6 +8,8 @@ from typing import Any
 
 import msgspec
 
+from govservice.domain.enforcement.evaluation import WaiverEvaluation
+
 
 class MeasurementView(msgspec.Struct, kw_only=True, frozen=True, rename="camel"):
     quantity: str
@@ -43,6 +45,14 @@ class InspectionView(msgspec.Struct, kw_only=True, frozen=True, rename="camel"):
     created_at: datetime
 
 
+class Education(msgspec.Struct, kw_only=True, frozen=True, rename="camel"):
+    """The education recorded with a no-penalty decision (首违不罚: education instead of a fine)."""
+
+    recorded_on: date
+    content: str
+    legal_basis: str
+
+
 class ViolationView(msgspec.Struct, kw_only=True, frozen=True, rename="camel"):
     """A violation case. ``evaluation`` is the stored waiver evaluation: every condition with
     met/not met and its evidence, and the rule version that produced it."""
@@ -60,13 +70,13 @@ class ViolationView(msgspec.Struct, kw_only=True, frozen=True, rename="camel"):
     recheck_due_on: date | None
     corrected: bool | None
     corrected_on: date | None
-    evaluation: dict[str, Any] | None
+    evaluation: WaiverEvaluation | None
     rule_version: str | None
     eligible: bool | None
     decision: str | None
     fine_yuan: int | None
     fine_spared_yuan: int | None
-    education: dict[str, Any] | None
+    education: Education | None
     decided_on: date | None
     countersigned_by: str | None
 
@@ -91,3 +101,12 @@ class Statistics(msgspec.Struct, kw_only=True, frozen=True, rename="camel"):
     penalties: int
     penalties_yuan: int
     rows: list[StatisticsRow]
+
+
+def stored_evaluation(stored: dict[str, Any] | None) -> WaiverEvaluation | None:
+    """The waiver evaluation as stored with the violation (its JSON form), typed again."""
+    return None if stored is None else msgspec.convert(stored, WaiverEvaluation)
+
+
+def stored_education(stored: dict[str, Any] | None) -> Education | None:
+    return None if stored is None else msgspec.convert(stored, Education)

@@ -17,11 +17,12 @@ from govservice.services.audit import AuditLog
 from govservice.services.audit.service import Kind
 from govservice.services.context import ServiceContext
 from govservice.services.cursors import decode_id_cursor, encode_id_cursor
-from govservice.services.enforcement import plugins as _plugins  # noqa: F401  (registers the process's names)
 from govservice.services.enforcement.views import (
     Statistics,
     StatisticsRow,
     ViolationView,
+    stored_education,
+    stored_evaluation,
 )
 from govservice.services.engine import CaseView, EngineService
 from govservice.workflow import ActionOption
@@ -212,13 +213,13 @@ def _violation_view(row: ViolationRow, case: CaseView) -> ViolationView:
         recheck_due_on=row.recheck_due_on,
         corrected=row.corrected,
         corrected_on=row.corrected_on,
-        evaluation=row.evaluation,
+        evaluation=stored_evaluation(row.evaluation),
         rule_version=row.rule_version,
         eligible=row.eligible,
         decision=row.decision,
         fine_yuan=row.fine_yuan,
         fine_spared_yuan=row.fine_spared_yuan,
-        education=row.education,
+        education=stored_education(row.education),
         decided_on=row.decided_on,
         countersigned_by=row.countersigned_by,
     )

@@ -13,19 +13,21 @@ from sqlalchemy import select
 from govservice.db.models import EnterpriseRequestRow
 from govservice.domain.packages import green_channel_limit
 from govservice.services.applications import records
-from govservice.services.engine import EffectRun, effect_handler
+from govservice.services.engine import EffectRun, EngineExtension
 from govservice.services.key_enterprises.registry import active_enrolment
-from govservice.workflow import REGISTRY, EffectContext
+from govservice.workflow import EffectContext
+
+KEY_ENTERPRISES = EngineExtension("key_enterprises")
 
 
 def _no_pure_part(ctx: EffectContext) -> None:
     """Carried out by the key-enterprise module inside the step's transaction."""
 
 
-REGISTRY.externals(_no_pure_part, "apply_green_channel", "record_escalation", "record_response")
+KEY_ENTERPRISES.externals(_no_pure_part, "apply_green_channel", "record_escalation", "record_response")
 
 
-@effect_handler("apply_green_channel")
+@KEY_ENTERPRISES.effect_handler("apply_green_channel")
 async def apply_green_channel(run: EffectRun) -> None:
     """A key enterprise enrolled today: its application sorts first in the clerks' queue, its
     promised limit is divided (rounded up, never above statutory) and it goes to the unit of the
@@ -52,13 +54,13 @@ async def _request(run: EffectRun) -> EnterpriseRequestRow:
     return row
 
 
-@effect_handler("record_escalation")
+@KEY_ENTERPRISES.effect_handler("record_escalation")
 async def record_escalation(run: EffectRun) -> None:
     row = await _request(run)
     row.escalated_at = run.now
 
 
-@effect_handler("record_response")
+@KEY_ENTERPRISES.effect_handler("record_response")
 async def record_response(run: EffectRun) -> None:
     row = await _request(run)
     row.responded_at = run.now

@@ -67,9 +67,10 @@ from govservice.services.quality_review.files import FileService
 from govservice.services.quality_review.panel import PanelService
 from govservice.services.quality_review.rectification import RectificationService
 from govservice.services.quality_review.results import ResultService, ReviewFigures, board_figures
+from govservice.services.quality_review.rounds import REVIEW_ROUNDS as ENGINE_EXTENSION
 from govservice.services.quality_review.rounds import RoundService, RoundSpec
 
-__all__ = ["QualityReview", "ReviewFigures", "RoundSpec", "board_figures"]
+__all__ = ["ENGINE_EXTENSION", "QualityReview", "ReviewFigures", "RoundSpec", "board_figures"]
 
 
 class QualityReview:

@@ -20,7 +20,7 @@ from govservice.errors import BadRequest, Conflict
 from govservice.services.audit import AuditLog
 from govservice.services.audit.service import Kind
 from govservice.services.context import ServiceContext
-from govservice.services.engine import CaseView, EngineService, facts_builder
+from govservice.services.engine import CaseView, EngineExtension, EngineService
 from govservice.services.quality_review.access import load_round
 from govservice.services.quality_review.population import enterprises, file_facts, population
 from govservice.services.quality_review.views import DrawView, RoundView
@@ -28,6 +28,7 @@ from govservice.workflow import CaseFacts
 
 PROCESS = "review_round"
 SUBJECT_KIND = "review_round"
+REVIEW_ROUNDS = EngineExtension("quality_review")  # the facts of the review_round process
 CALLBACK = "callback"  # the key of the pinned callback questions among the round's checklists
 
 
@@ -45,7 +46,7 @@ class RoundSpec:
     exclude_previous: bool
 
 
-@facts_builder(SUBJECT_KIND)
+@REVIEW_ROUNDS.facts_builder(SUBJECT_KIND)
 async def round_facts(session: AsyncSession, case: CaseView) -> CaseFacts:
     """``files_scored``: every file has its pair's two scores; ``files_reconciled``: every file has
     its reconciled score (a third reviewer's where the pair disagreed)."""

@@ -23,18 +23,19 @@ from govservice.services.audit import AuditLog
 from govservice.services.audit.service import Kind
 from govservice.services.context import ServiceContext
 from govservice.services.cursors import decode_id_cursor, encode_id_cursor
-from govservice.services.engine import CaseView, EngineService, facts_builder
+from govservice.services.engine import CaseView, EngineExtension, EngineService
 from govservice.services.ratings.views import CallbackView, WorkOrderView
 from govservice.workflow import ActionOption, CaseFacts
 
 PROCESS = "bad_review"
 SUBJECT_KIND = "work_order"
+WORK_ORDERS = EngineExtension("ratings")  # the facts of the bad_review process
 FIX_DAYS = 15  # the process's deadline; the case clock shows the same limit
 CALLBACK = "record_callback"
 DECISIONS = frozenset({"uphold_appeal", "reject_appeal"})
 
 
-@facts_builder(SUBJECT_KIND)
+@WORK_ORDERS.facts_builder(SUBJECT_KIND)
 async def work_order_facts(session: AsyncSession, case: CaseView) -> CaseFacts:
     called = await session.scalar(
         select(CallbackRow.id)

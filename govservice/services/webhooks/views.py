@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
 
 import msgspec
 
 from govservice.db.models import WebhookDeliveryRow, WebhookSubscriptionRow
+from govservice.services.webhooks.events import WebhookEvent
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
 
 
 class WebhookView(msgspec.Struct, kw_only=True, rename="camel"):
@@ -36,14 +43,14 @@ class DeliveryView(msgspec.Struct, kw_only=True, rename="camel"):
     subscription_id: int
     event_id: str
     type: str
-    status: str  # pending | delivered | failed
+    status: DeliveryStatus
     attempts: int
     next_attempt_at: datetime | None
     last_status_code: int | None
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
-    payload: dict[str, Any]
+    payload: WebhookEvent
 
 
 def webhook_view(row: WebhookSubscriptionRow) -> WebhookView:
@@ -63,12 +70,12 @@ def delivery_view(row: WebhookDeliveryRow) -> DeliveryView:
         subscription_id=row.subscription_id,
         event_id=row.event_id,
         type=row.type,
-        status=row.status,
+        status=DeliveryStatus(row.status),
         attempts=row.attempts,
         next_attempt_at=row.next_attempt_at,
         last_status_code=row.last_status_code,
         last_error=row.last_error,
         created_at=row.created_at,
         delivered_at=row.delivered_at,
-        payload=row.payload,
+        payload=msgspec.convert(row.payload, WebhookEvent),
     )
