@@ -26,16 +26,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import msgspec
-from sqlalchemy import case, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from govservice.db.models import ViolationRow
-from govservice.services.assessment.periods import Period, Ratio, ratio, resolve_period
+from govservice.services.assessment.periods import Ratio, ratio, resolve_period
 from govservice.services.assessment.tallies import (
     ApplicationTally,
     Scope,
+    WaiverTally,
     WorkOrderTally,
     application_tallies,
+    waiver_tallies,
     work_order_tallies,
 )
 from govservice.services.context import ServiceContext
@@ -81,13 +80,13 @@ class BoardService:
             )
             orders = await work_order_tallies(session, period, scope)
             reviews = await board_figures(session, period.start, period.end, unit)
-            waivers = await _waivers(session, period, unit)
+            waivers = await waiver_tallies(session, period, scope)
         units = {u for u, t in apps.items() if u and (t.decided or t.concluded)} | {u for u in orders if u}
-        units |= set(reviews) | set(waivers)
+        units |= set(reviews) | {u for u in waivers if u}
         figures = []
         for u in sorted(units):
             a, o = apps.get(u, ApplicationTally()), orders.get(u, WorkOrderTally())
-            decided, waived, spared = waivers.get(u, (0, 0, 0))
+            w = waivers.get(u, WaiverTally())
             figures.append(
                 UnitFigures(
                     unit=u,
@@ -95,30 +94,9 @@ class BoardService:
                     decisions_on_time_statutory=ratio(a.on_time_statutory, a.decided),
                     satisfaction=ratio(a.satisfied, a.rated),
                     bad_reviews_rectified=ratio(o.rectified, o.counted),
-                    waivers_granted=ratio(waived, decided),
-                    fines_spared_yuan=spared,
+                    waivers_granted=ratio(w.waivers, w.decided),
+                    fines_spared_yuan=w.fines_spared_yuan,
                     quality_review=reviews.get(u),
                 )
             )
         return Board(period_from=period.start, period_to=period.end, not_shown=list(NOT_SHOWN), units=figures)
-
-
-async def _waivers(
-    session: AsyncSession, period: Period, unit: str | None
-) -> dict[str, tuple[int, int, int]]:
-    """Per unit: violation cases decided in the period, those waived, and the fines the waivers spared."""
-    waived = ViolationRow.decision == "no_penalty"
-    query = (
-        select(
-            ViolationRow.department_unit,
-            func.count(),
-            func.sum(case((waived, 1), else_=0)),
-            func.sum(case((waived, ViolationRow.fine_spared_yuan), else_=0)),
-        )
-        .where(ViolationRow.decision.is_not(None), period.holds_day(ViolationRow.decided_on))
-        .group_by(ViolationRow.department_unit)
-    )
-    if unit:
-        query = query.where(ViolationRow.department_unit == unit)
-    rows = await session.execute(query)
-    return {u: (int(n), int(w or 0), int(f or 0)) for u, n, w, f in rows if u}

@@ -157,10 +157,11 @@ class AssessmentService:
             return {"unit": guide.unit, "matter": guide.code}.get(scope.group_by or "")
 
         changed = {key_of(g) for g in in_scope if changed_in(g, period)}
+        waived = {k for k, t in waivers.items() if t.waivers}  # units that only penalised add no row
         keys = (
             [None]
             if scope.group_by is None
-            else sorted(set(apps) | set(orders) | set(waivers) | changed, key=lambda k: (k is None, k or ""))
+            else sorted(set(apps) | set(orders) | waived | changed, key=lambda k: (k is None, k or ""))
         )
         return {
             k: Inputs(

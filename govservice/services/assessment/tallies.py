@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, null, or_, select, text
+from sqlalchemy import Select, and_, case, func, null, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govservice.db.models import (
@@ -97,6 +97,7 @@ class WaiverTally:
     waivers: int = 0
     enterprises: int = 0
     fines_spared_yuan: int = 0
+    decided: int = 0  # violation cases decided in the period, with or without a penalty
 
 
 def _scoped(query: Any, scope: Scope, unit: Any, matter: Any) -> tuple[Any, Any]:
@@ -282,24 +283,29 @@ async def work_order_tallies(
 
 
 async def waiver_tallies(session: AsyncSession, period: Period, scope: Scope) -> dict[Key, WaiverTally]:
-    """First-offense waivers: violation cases decided in the period with no penalty. Violations
-    belong to no matter: with a matter filter or grouping there is nothing to count."""
+    """First-offense waivers: violation cases decided in the period with no penalty, beside all the
+    violation cases decided in the period. Violations belong to no matter: with a matter filter or
+    grouping there is nothing to count."""
     if scope.matter or scope.group_by == "matter":
         return {}
     await _custom_plans(session)
-    query = select().where(V.decision == "no_penalty", period.holds_day(V.decided_on))
+    waived = V.decision == "no_penalty"
+    query = select().where(V.decision.is_not(None), period.holds_day(V.decided_on))
     rows = await _grouped(
         session,
         query,
         scope,
         V.department_unit,
         null(),
-        func.count().label("waivers"),
-        func.count(func.distinct(V.uscc)).label("enterprises"),
-        func.sum(V.fine_spared_yuan).label("fines"),
+        func.sum(case((waived, 1), else_=0)).label("waivers"),
+        func.count(func.distinct(case((waived, V.uscc)))).label("enterprises"),
+        func.sum(case((waived, V.fine_spared_yuan), else_=0)).label("fines"),
+        func.count().label("decided"),
     )
     return {
-        row.group_key: WaiverTally(int(row.waivers), int(row.enterprises), int(row.fines or 0))
+        row.group_key: WaiverTally(
+            int(row.waivers or 0), int(row.enterprises), int(row.fines or 0), decided=int(row.decided)
+        )
         for row in rows
-        if scope.group_by is None or row.waivers
+        if scope.group_by is None or row.decided
     }
