@@ -9,14 +9,16 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _stat(pid: int) -> tuple[int, str, float] | None:
-    """(parent pid, command name, user + system CPU seconds) of one process, or None if it is gone."""
+    """(parent pid, command name, CPU seconds) of one process, or None if it is gone: user + system
+    time, plus that of its children that have exited and been waited for (a PostgreSQL backend
+    that ends during a measurement is counted in its postmaster's)."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     name = raw[raw.index("(") + 1 : raw.rindex(")")]
     fields = raw[raw.rindex(")") + 2 :].split()
-    return int(fields[1]), name, (int(fields[11]) + int(fields[12])) / TICK
+    return int(fields[1]), name, sum(int(f) for f in fields[11:15]) / TICK
 
 
 def _all() -> dict[int, tuple[int, str, float]]:

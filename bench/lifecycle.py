@@ -5,13 +5,16 @@ in that step) → verify the licence.
     .venv/bin/python bench/lifecycle.py                          # SQLite and PostgreSQL, 1, 16 and 64 clients
     .venv/bin/python bench/lifecycle.py --store sqlite --cases 200
 
-A real server (`govservice serve`'s ASGI server, granian) runs in its own process on a
-throwaway var dir; the clients are asyncio httpx clients in this process, each walking its own
-cases one after another. Prints, per store and number of clients:
-- applications/s and HTTP requests/s of the lifecycle, and the median latency of each step;
+A real server (`govservice serve`, granian) runs on a throwaway var dir, with `--workers` server
+processes on PostgreSQL (2 by default: one per core of the reference machine; SQLite is served by
+one). The clients are asyncio httpx clients spread over `--client-processes` processes (2 by
+default), each client walking its own cases one after another; the processes start together
+after a warm-up case each. Prints, per store and number of clients:
+- applications/s and HTTP requests/s of the lifecycle, the median latency of each step, and the
+  99th percentile and the slowest of every request;
 - the server's CPU milliseconds per application (its whole process tree, from /proc) and, on
   PostgreSQL, the database's (every postgres process; nothing else should use it meanwhile);
-- the same client's rate on `/health/live` against the same server, and the ratio to the
+- the same clients' rate on `/health/live` against the same server, and the ratio to the
   lifecycle's request rate: the client is not the bottleneck while it is well above 5x.
 Loopback only. PostgreSQL: a database `govservice_bench_lifecycle` is dropped and created on
 127.0.0.1.
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import statistics
 import subprocess
@@ -29,6 +33,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -117,7 +122,11 @@ async def _bare(base: str, clients: int, seconds: float = 3.0) -> float:
         return done / (time.perf_counter() - start)
 
 
-async def _drive(base: str, keys: KeyStore, clients: int, cases: int) -> tuple[float, dict[str, list[float]]]:
+async def _drive(
+    base: str, keys: KeyStore, clients: int, cases: int, start: Any
+) -> tuple[float, float, dict[str, list[float]]]:
+    """``clients`` concurrent clients walking ``cases`` applications; waits on ``start`` (a barrier
+    of every client process) after its warm-up. Returns (started, finished, latencies)."""
     tokens = {
         "applicant": _token(keys, "applicant", ent=ENT),
         "clerk": _token(keys, "clerk", unit="FR-APPROVAL"),
@@ -134,10 +143,59 @@ async def _drive(base: str, keys: KeyStore, clients: int, cases: int) -> tuple[f
             for _ in range(n):
                 await _one_case(http, tokens, latencies)
 
-        start = time.perf_counter()
+        start.wait()
+        started = time.perf_counter()  # CLOCK_MONOTONIC: comparable across processes
         await asyncio.gather(*(worker(n) for n in per_client))
-        elapsed = time.perf_counter() - start
+        return started, time.perf_counter(), latencies
+
+
+def _client_process(base: str, var: str, clients: int, cases: int, start: Any, results: Any) -> None:
+    keys = KeyStore.load_or_create(Path(var))
+    results.put(asyncio.run(_drive(base, keys, clients, cases, start)))
+
+
+def _bare_process(base: str, clients: int, results: Any) -> None:
+    results.put(asyncio.run(_bare(base, clients)))
+
+
+def _shares(total: int, parts: int) -> list[int]:
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+def _in_processes(target: Any, jobs: list[tuple[Any, ...]]) -> list[Any]:
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    processes = [context.Process(target=target, args=(*job, results)) for job in jobs]
+    for process in processes:
+        process.start()
+    collected = [results.get() for _ in processes]
+    for process in processes:
+        process.join()
+        if process.exitcode != 0:
+            raise SystemExit(f"a client process failed (exit {process.exitcode})")
+    return collected
+
+
+def measure(
+    base: str, var: str, clients: int, cases: int, processes: int
+) -> tuple[float, dict[str, list[float]]]:
+    """Applications/s of ``clients`` clients spread over ``processes`` client processes."""
+    processes = min(processes, clients)
+    start = multiprocessing.get_context("spawn").Barrier(processes)
+    shares = zip(_shares(clients, processes), _shares(cases, processes), strict=True)
+    jobs = [(base, var, c, n, start) for c, n in shares]
+    runs = _in_processes(_client_process, jobs)
+    latencies: dict[str, list[float]] = defaultdict(list)
+    for _, _, measured in runs:
+        for step, values in measured.items():
+            latencies[step].extend(values)
+    elapsed = max(finished for _, finished, _ in runs) - min(started for started, _, _ in runs)
     return cases / elapsed, latencies
+
+
+def bare_rate(base: str, clients: int, processes: int) -> float:
+    processes = min(processes, clients)
+    return float(sum(_in_processes(_bare_process, [(base, c) for c in _shares(clients, processes)])))
 
 
 def _pg_url() -> str:
@@ -147,40 +205,47 @@ def _pg_url() -> str:
     return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DB}"
 
 
-def run(store: str, clients_list: list[int], cases: int) -> None:
+def run(store: str, clients_list: list[int], cases: int, workers: int, client_processes: int) -> None:
+    workers = workers if store == "postgresql" else 1  # SQLite is served by one process
     with tempfile.TemporaryDirectory() as var:
         env = {
             **os.environ,
             "GOVSERVICE_VAR_DIR": var,
             "GOVSERVICE_LOG_LEVEL": "WARNING",
             "GOVSERVICE_RUN_WORKER": "false",
+            "GOVSERVICE_SERVE_WORKERS": str(workers),
         }
         if store == "postgresql":
             env["GOVSERVICE_DATABASE_URL"] = _pg_url()
         else:
             env.pop("GOVSERVICE_DATABASE_URL", None)
         prepare(env)
-        keys = KeyStore.load_or_create(Path(var))
+        KeyStore.load_or_create(Path(var))
         with running_server_process("serve", env) as (base, server):
             for clients in clients_list:
+                warmups = min(client_processes, clients)
                 server_before, pg_before = tree_seconds(server.pid), postgres_seconds()
-                rate, latencies = asyncio.run(_drive(base, keys, clients, cases))
-                server_ms = (tree_seconds(server.pid) - server_before) * 1000 / (cases + 1)  # + the warm-up
-                pg_ms = (postgres_seconds() - pg_before) * 1000 / (cases + 1)
+                rate, latencies = measure(base, var, clients, cases, client_processes)
+                server_ms = (tree_seconds(server.pid) - server_before) * 1000 / (cases + warmups)
+                pg_ms = (postgres_seconds() - pg_before) * 1000 / (cases + warmups)
                 requests = sum(len(v) for v in latencies.values()) / cases * rate
-                bare = asyncio.run(_bare(base, clients))
+                bare = bare_rate(base, clients, client_processes)
                 medians = "  ".join(
                     f"{step} {statistics.median(latencies[step]) * 1000:.1f}"
                     for step in STEPS
                     if latencies[step]
                 )
+                every = sorted(v for values in latencies.values() for v in values)
+                p99 = every[min(len(every) - 1, int(len(every) * 0.99))] * 1000
                 database = f"  postgres CPU ms/application={pg_ms:5.1f}" if store == "postgresql" else ""
                 print(
-                    f"store={store:<10} clients={clients:<3} applications/s={rate:7.1f}  "
+                    f"store={store:<10} server processes={workers} clients={clients:<3} "
+                    f"(in {min(client_processes, clients)} processes) applications/s={rate:7.1f}  "
                     f"requests/s={requests:7.1f}"
                     f"  server CPU ms/application={server_ms:5.1f}{database}\n"
-                    f"    same client on /health/live: {bare:7.1f} requests/s = {bare / requests:4.1f}x the "
-                    f"lifecycle's rate\n    median ms per step: {medians}",
+                    f"    same clients on /health/live: {bare:7.1f} requests/s = {bare / requests:4.1f}x the "
+                    f"lifecycle's rate\n    median ms per step: {medians}\n"
+                    f"    every request: p99 {p99:.0f} ms, slowest {every[-1] * 1000:.0f} ms",
                     flush=True,
                 )
 
@@ -192,9 +257,15 @@ def main() -> int:
     parser.add_argument("--store", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 16, 64])
     parser.add_argument("--cases", type=int, default=200, help="complete applications per measurement")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="server processes on PostgreSQL (SQLite: always 1)"
+    )
+    parser.add_argument(
+        "--client-processes", type=int, default=2, help="processes the clients are spread over"
+    )
     args = parser.parse_args()
     for store in ["sqlite", "postgresql"] if args.store == "both" else [args.store]:
-        run(store, args.clients, args.cases)
+        run(store, args.clients, args.cases, args.workers, args.client_processes)
     return 0
 
 

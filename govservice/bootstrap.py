@@ -19,6 +19,7 @@ from govservice.auth import KeyStore
 from govservice.config import Settings, ensure_private_dir
 from govservice.db.engine import make_engine, make_sessionmaker
 from govservice.domain.clock import Clock
+from govservice.services.actions import ActionUseCase
 from govservice.services.applications import ENGINE_EXTENSION as APPLICATIONS
 from govservice.services.applications import ApplicationService
 from govservice.services.applications.deadlines import follow_rederived
@@ -128,7 +129,8 @@ def build_services(
     workflow = EngineService(ctx, engine_extensions())
     audit = AuditLog(ctx)
     workflow.system_step_hooks.append(audit.record_system_step)
-    work_orders = WorkOrderService(ctx, workflow, audit)
+    actions = ActionUseCase(ctx, workflow, audit)
+    work_orders = WorkOrderService(ctx, workflow, audit, actions)
     enforcement = EnforcementService(ctx)
     registry = KeyEnterpriseRegistry(ctx, workflow.today, audit)
     return Services(
@@ -136,7 +138,7 @@ def build_services(
         catalogue=catalogue,
         idempotency=IdempotencyService(ctx),
         engine=workflow,
-        applications=ApplicationService(ctx, workflow, catalogue, files, audit),
+        applications=ApplicationService(ctx, workflow, catalogue, files, audit, actions),
         licences=LicenceService(ctx),
         enterprises=EnterpriseService(ctx, audit),
         audit=audit,
@@ -145,16 +147,16 @@ def build_services(
         board=BoardService(ctx, workflow),
         enforcement=enforcement,
         inspections=Inspections(ctx, workflow, enforcement, audit),
-        violation_cases=ViolationCases(ctx, workflow, audit),
+        violation_cases=ViolationCases(ctx, workflow, audit, actions),
         evidence=EvidenceService(ctx, audit),
         key_enterprises=registry,
-        key_requests=RequestService(ctx, workflow, registry, audit),
+        key_requests=RequestService(ctx, workflow, registry, audit, actions),
         key_care=CareService(ctx, registry, audit),
         inspection_plans=InspectionPlans(ctx, audit),
         assessment=AssessmentService(ctx, workflow, catalogue, audit),
         webhooks=WebhookService(ctx, http, resolve),
         rollover=CalendarRollover(workflow, {"application": follow_rederived}),
-        quality_review=QualityReview(ctx, workflow, audit),
+        quality_review=QualityReview(ctx, workflow, audit, actions),
     )
 
 

@@ -100,9 +100,17 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from govservice.auth import KeyStore
     from govservice.logs import log_config
 
-    if args.host or args.port:
+    if args.host or args.port or args.workers:
         settings = dataclasses.replace(
-            settings, host=args.host or settings.host, port=args.port or settings.port
+            settings,
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            serve_workers=args.workers or settings.serve_workers,
+        )
+    if settings.serve_workers > 1 and settings.is_sqlite:
+        raise ConfigError(
+            f"serve with {settings.serve_workers} workers needs PostgreSQL (GOVSERVICE_DATABASE_URL): "
+            "the embedded SQLite database has one writer, so serve it with one worker"
         )
 
     check_calendar(settings)
@@ -135,7 +143,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         interface=Interfaces.ASGI,
         address=settings.host,
         port=settings.port,
-        workers=1,
+        workers=settings.serve_workers,
         loop=Loops.uvloop,
         log_level=LogLevels(settings.log_level.lower()),
         log_dictconfig=log_config(settings.log_level, settings.log_format),
@@ -219,6 +227,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="migrate if needed, seed if empty, serve the API")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="server processes (GOVSERVICE_SERVE_WORKERS; default 1; >1 needs PostgreSQL)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser("migrate", help="upgrade the database to head").set_defaults(func=cmd_migrate)

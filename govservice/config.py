@@ -48,6 +48,7 @@ class Settings:
     jwks_refetch_seconds: int = 30
     catalogue_cache_seconds: float = 2.0
     run_worker: bool = True
+    serve_workers: int = 1  # processes `serve` runs (granian workers); more than one needs PostgreSQL
     db_pool_size: int = 10  # connections each process keeps; every request uses exactly one
     db_max_overflow: int = 10  # extra connections under bursts
     log_level: str = "INFO"
@@ -235,6 +236,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "GOVSERVICE_IDEMPOTENCY_TTL_HOURS", _ttl_hours, 24, "a number of hours from 1 to 87840"
         ),
         run_worker=_parse(env, "GOVSERVICE_RUN_WORKER", _bool, True, "true or false"),
+        serve_workers=_parse(
+            env, "GOVSERVICE_SERVE_WORKERS", _positive_int, 1, "a positive number of processes"
+        ),
         db_pool_size=_parse(
             env, "GOVSERVICE_DB_POOL_SIZE", _positive_int, 10, "a positive number of connections"
         ),

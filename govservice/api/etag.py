@@ -22,7 +22,16 @@ ETAG_HEADERS = [
 ]
 """``response_headers`` of every operation that answers with :func:`with_etag` (the OpenAPI document)."""
 
-IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False, max_length=64)]
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        required=False,
+        max_length=64,
+        pattern=r'^(W/)?"?[0-9]{1,18}"?$',
+        description='The ETag of the version you read (`"3"`): if it changed since, 412 and nothing is done.',
+    ),
+]
 
 
 def expected_version(if_match: str | None) -> int | None:

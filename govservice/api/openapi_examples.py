@@ -3,6 +3,8 @@
 - A 404 names what the operation's path names (``application 7 does not exist`` with
   ``application_not_found``, as the services say it), not one example shared by every operation.
 - A 400 names a field the operation really takes.
+- 403, 409, 410, 412 and 422 show what the operation's guard and service answer
+  (:mod:`govservice.api.openapi_problems`).
 - A 2xx JSON response without an example gets one built from its schema: every required property
   with a value of its type, within its bounds, so that it is valid against the schema (a test checks
   every example with a JSON Schema validator).
@@ -27,6 +29,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 
+from govservice.api.openapi_problems import publish_problem_examples
 from govservice.api.problems import PROBLEM_MEDIA_TYPE, problem_example
 
 _METHODS = ("get", "put", "post", "delete", "patch")
@@ -215,3 +218,4 @@ def publish_examples(app: Litestar) -> None:
             if operation is not None:
                 _problem_examples(schemas, path, operation)
                 _success_examples(schemas, operation)
+    publish_problem_examples(app)

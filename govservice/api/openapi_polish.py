@@ -2,6 +2,7 @@
 
 - ``info.license``/``contact`` and a global ``tags`` list, in the order a reader meets them;
 - ``security: []`` on public operations, so a client knows they need no token;
+- query and header parameters that are never null (Litestar writes ``str | None`` as string-or-null);
 - ``Idempotency-Key`` on every authenticated POST (:mod:`govservice.api.idempotency` honours it there)
   with the ``Idempotent-Replayed`` header its replays carry and the 409/422 a key can bring;
 - files (``qr.svg``, PDFs, evidence) as ``format: binary``, so generated clients return bytes;
@@ -21,6 +22,7 @@ from litestar import Litestar
 from litestar.openapi.spec import (
     Components,
     Contact,
+    Example,
     License,
     OpenAPIFormat,
     OpenAPIHeader,
@@ -30,6 +32,7 @@ from litestar.openapi.spec import (
     Operation,
     Parameter,
     Reference,
+    RequestBody,
     Schema,
     Tag,
 )
@@ -91,9 +94,54 @@ def _binary_files(operation: Operation) -> None:
                 media.schema.format = OpenAPIFormat.BINARY
 
 
-_KEY_PROBLEMS = (
+KEY_PROBLEMS = (
     (409, "idempotency_in_progress", "a request with this Idempotency-Key is still running; retry shortly"),
     (422, "idempotency_key_reused", "this Idempotency-Key was already used for a different request"),
+)
+
+
+def _without_null(parameter: Parameter) -> None:
+    """A query or header value is sent or not, never null: ``str | None`` is the one option, with
+    the bounds Litestar put beside the options (clients and fuzzers otherwise send the text null)."""
+    schema = parameter.schema
+    if not isinstance(schema, Schema) or not schema.one_of:
+        return
+    options = [o for o in schema.one_of if not (isinstance(o, Schema) and o.type == OpenAPIType.NULL)]
+    if len(options) != 1 or len(options) == len(schema.one_of):
+        return
+    (option,) = options
+    beside = {f.name: v for f in dataclasses.fields(schema) if (v := getattr(schema, f.name)) is not None}
+    beside.pop("one_of")
+    if isinstance(option, Schema):
+        parameter.schema = dataclasses.replace(option, **beside)
+    else:
+        parameter.schema = Schema(all_of=[option], **beside) if beside else option
+
+
+def _body_examples(operation: Operation) -> None:
+    """A request body's schema as its component itself, and Litestar's ``allOf`` wrapper's examples
+    as the media type's: a form's file fields are then found by tools that do not look through
+    ``allOf`` (schemathesis sent them as text), and a client sees the component directly."""
+    body = operation.request_body
+    if not isinstance(body, RequestBody):
+        return
+    for media in body.content.values():
+        schema = media.schema
+        if not isinstance(schema, Schema) or not schema.all_of or len(schema.all_of) != 1:
+            continue
+        rest = {f.name for f in dataclasses.fields(schema) if getattr(schema, f.name) is not None}
+        if rest - {"all_of", "examples"}:
+            continue
+        media.schema = schema.all_of[0]
+        if isinstance(schema.examples, list):
+            media.examples = {
+                f"example-{n}": Example(value=value) for n, value in enumerate(schema.examples, 1)
+            }
+
+
+_CURSOR = (
+    "Opaque: the `nextCursor` of the previous page, sent as it was given (anything else is 400 "
+    "`invalid_cursor`)."
 )
 
 
@@ -112,7 +160,7 @@ def _idempotency(operation: Operation) -> None:
         ),
         None,
     )
-    for status, code, detail in _KEY_PROBLEMS:
+    for status, code, detail in KEY_PROBLEMS:
         example = problem_example(status, code, detail)
         existing = responses.get(str(status))
         response = existing if isinstance(existing, OpenAPIResponse) else None
@@ -190,6 +238,12 @@ def polish_openapi(app: Litestar) -> None:
     document.tags = [Tag(name=name, description=text) for name, text in TAGS if name in used]
     for method, operation in _operations(app):
         _binary_files(operation)
+        _body_examples(operation)
+        for parameter in operation.parameters or []:
+            if isinstance(parameter, Parameter):
+                _without_null(parameter)
+                if parameter.name == "cursor" and parameter.param_in == "query":
+                    parameter.description = parameter.description or _CURSOR
         if not operation.security:
             operation.security = []
         elif method == "post":

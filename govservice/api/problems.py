@@ -229,7 +229,17 @@ def _transient(exc: BaseException) -> bool:
 def handle_database(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     """Under contention (a deadlock PostgreSQL broke, no pooled connection in time, SQLite's lock
     held past its timeout) the unit of work was rolled back: nothing was written, so the client is
-    told to retry, not that the server failed. Anything else is a fault (500, logged)."""
+    told to retry, not that the server failed. A connection the database dropped (a restart) is
+    renewed by the pool, and the request told to retry too. Anything else is a fault (500, logged)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        log.warning("database connection lost on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem_response(
+            503,
+            "database_unavailable",
+            "the connection to the database was lost; retry in a moment",
+            path=request.url.path,
+            headers={"Retry-After": "1"},
+        )
     if not _transient(exc):
         return handle_unexpected(request, exc)
     log.warning("database busy on %s %s: %s", request.method, request.url.path, str(exc).splitlines()[0])
@@ -257,14 +267,9 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
 _EXAMPLE_DETAIL = {
     400: ("validation_failed", "the request has invalid fields; see errors"),
     401: ("not_authenticated", "a valid bearer token is required"),
-    403: ("role_required", "this needs one of the roles: admin"),
     404: ("not_found", "matter FR-XYZ is not in the catalogue"),
-    409: ("conflict", "someone else changed it first; reload and retry"),
-    410: ("matter_cancelled", "matter FR-OLD was cancelled; use FR-NEW instead"),
-    412: ("precondition_failed", "If-Match does not match the current version"),
     413: ("payload_too_large", "the request body is larger than the 10000000 bytes allowed"),
     415: ("unsupported_media_type", "send the body as application/json, not text/plain"),
-    422: ("rule_violation", "promisedLimit must not exceed statutoryLimit"),
     503: (
         "migrations_pending",
         "the database is at revision 0001, the code expects 0003; run `govservice migrate`",
@@ -281,7 +286,8 @@ def problem_example(status: int, code: str, detail: str, **fields: Any) -> Examp
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI response entries for the problems an operation can answer with. An operation that
-    takes a body (it lists 415) can also answer 413: every body is held to the size limit."""
+    takes a body (it lists 415) can also answer 413: every body is held to the size limit. The examples
+    of 403, 409, 410, 412 and 422 are the operation's own (:mod:`govservice.api.openapi_problems`)."""
     specs: dict[int, ResponseSpec] = {}
     listed = [s for status in statuses for s in ((413, 415) if status == 415 else (status,))]
     for status in dict.fromkeys(listed):

@@ -7,7 +7,7 @@ token sees the anonymous actor. Guards check roles from the claims only; object-
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -58,18 +58,27 @@ def current_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
     return user if isinstance(user, Actor) else ANONYMOUS
 
 
-def requires(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
-    """Guard: the caller must be authenticated and hold one of ``roles``."""
-    wanted = frozenset(roles)
+@dataclass(frozen=True, slots=True)
+class RoleGuard:
+    """Guard: the caller must be authenticated and hold one of ``roles`` (an object, not a closure,
+    so the OpenAPI document can show the 403 it answers with: :mod:`govservice.api.openapi_problems`)."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    roles: frozenset[Role]
+
+    @property
+    def refusal(self) -> str:
+        return "this needs one of the roles: " + ", ".join(sorted(self.roles))
+
+    def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         actor = current_actor(connection)
         if actor is ANONYMOUS:
             raise NotAuthenticated("a valid bearer token is required", code="not_authenticated")
-        if not actor.roles & wanted:
-            raise Forbidden("this needs one of the roles: " + ", ".join(sorted(wanted)), code="role_required")
+        if not actor.roles & self.roles:
+            raise Forbidden(self.refusal, code="role_required")
 
-    return guard
+
+def requires(*roles: Role) -> RoleGuard:
+    return RoleGuard(frozenset(roles))
 
 
 def authenticated(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:

@@ -44,6 +44,7 @@ from govservice.errors import NotAuthenticated
 
 MAX_TOKEN_LENGTH = 8192
 LEEWAY_SECONDS = 30
+VERIFIED_TOKENS_KEPT = 4096  # signatures remembered per process (see Authenticator._verified)
 
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]*")  # strict base64url: no padding, no characters a decoder would skip
 _REFUSED_HEADERS = ("crit", "zip", "b64", "jwk", "jku", "x5c", "x5u")
@@ -56,6 +57,10 @@ class Authenticator:
         self._settings = settings
         self._keys = keys
         self._own_keys: dict[str, Key] = {}  # by kid: the active token key and retired ones in force
+        # Tokens whose signature this process has checked, oldest first. A client sends the same token
+        # on every request; its key is still looked up (so a key no longer trusted still refuses it)
+        # and its claims (expiry) still checked each time: only the signature check is not repeated.
+        self._verified: dict[str, None] = {}
         self._clock = clock
         self._idp: RemoteKeySet | None = None
         self._idp_issuer = settings.external_issuer or ""
@@ -89,10 +94,14 @@ class Authenticator:
         else:
             key = await self._idp_key(kid, alg)
             issuer, audience = self._idp_issuer, self._idp_audience
-        try:
-            jws.verify(token, key, algorithms=[alg])
-        except JOSEError as exc:
-            raise _refuse("token_signature_invalid", "the token's signature does not match") from exc
+        if token not in self._verified:
+            try:
+                jws.verify(token, key, algorithms=[alg])
+            except JOSEError as exc:
+                raise _refuse("token_signature_invalid", "the token's signature does not match") from exc
+            if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+                del self._verified[next(iter(self._verified))]
+            self._verified[token] = None
         claims = _json_object(payload_segment, "payload")
         return actor_from_claims(
             claims, issuer=issuer, audience=audience, now=self._clock.now().timestamp(), leeway=LEEWAY_SECONDS

@@ -107,7 +107,11 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, **kwar
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: asyncpg's costs three round trips (BEGIN, a query, ROLLBACK) on every checkout,
+    # i.e. on every request. A connection a database restart broke fails the one request that
+    # finds it (503 database_unavailable) and SQLAlchemy then replaces the whole pool; connections
+    # are also renewed every half hour, before idle-connection firewalls drop them.
+    kwargs.setdefault("pool_recycle", 1800)
     return create_async_engine(url, **kwargs)
 
 

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import msgspec
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, S, V, Z
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
 _WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+PATTERN = f"^[{ALPHABET}]{{18}}$"
+RULE = (
+    "Unified Social Credit Code (GB 32100-2015): 18 characters of 0-9 and A-Z without I, O, S, V, Z; "
+    "the last is the check character of the first 17, and a code whose check character is wrong is refused."
+)
+UsccText = Annotated[str, msgspec.Meta(min_length=18, max_length=18, pattern=PATTERN, description=RULE)]
+"""A USCC in a request body: the schema states the alphabet and length; services check the last character."""
 
 
 def check_character(body: str) -> str:

@@ -200,22 +200,25 @@ class EngineService(EngineReading):
                     arm=timer_arms(move.arm, now, self.due_at),
                 ),
             )
-        return CaseView(
-            id=case_id,
-            process_id=process.id,
-            process_version=process.version,
-            state=after.state,
-            version=after.version,
-            outcome=None,
-            subject_kind=subject_kind,
-            subject_ref=subject_ref,
-            calendar_version=self.calendar.version,
-            due_on=due_on,
-            clock=after.clock,
-            data=after.data,
-            created_at=now,
-            updated_at=now,
-        )
+            return store.remember(
+                s,
+                CaseView(
+                    id=case_id,
+                    process_id=process.id,
+                    process_version=process.version,
+                    state=after.state,
+                    version=after.version,
+                    outcome=None,
+                    subject_kind=subject_kind,
+                    subject_ref=subject_ref,
+                    calendar_version=self.calendar.version,
+                    due_on=due_on,
+                    clock=after.clock,
+                    data=after.data,
+                    created_at=now,
+                    updated_at=now,
+                ),
+            )
 
     async def get_cases(
         self, case_ids: Sequence[int], session: AsyncSession | None = None
@@ -322,6 +325,7 @@ class EngineService(EngineReading):
                 code="concurrent_transition",
             )
         fired = fired_view(case, move, step)
+        store.remember(s, fired.case)
         for call in move.external_effects:
             handler = self._plugins.effect_handlers.get(call.name)
             if handler is None:
@@ -340,6 +344,7 @@ class EngineService(EngineReading):
                     calendar=calendar,
                     payload=payload,
                     ctx=self._ctx,
+                    engine=self,
                 )
             )
         return fired

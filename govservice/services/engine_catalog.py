@@ -5,9 +5,10 @@ never takes a second connection), on a short one of their own otherwise."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import msgspec
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govservice.db.models.workflow import WorkflowCalendarRow, WorkflowDefinitionRow
@@ -139,11 +140,15 @@ class EngineCatalog:
             .on_conflict_do_nothing(index_elements=["version"])
         )
         if session is not None:
-            await session.execute(statement)  # stored once the caller commits
+            await session.execute(statement)  # stored once the caller commits: not asked again after that
+            event.listen(session.sync_session, "after_commit", self._calendar_committed, once=True)
         else:
             async with self._ctx.transaction() as own:
                 await own.execute(statement)
             self._calendar_stored = True
+
+    def _calendar_committed(self, _session: Any) -> None:
+        self._calendar_stored = True
 
     def pinned(self, version: str) -> WorkingCalendar:
         """The calendar a case pinned if this process has loaded it, else the current one."""

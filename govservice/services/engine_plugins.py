@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +37,9 @@ from govservice.domain.calendar import WorkingCalendar
 from govservice.services.context import ServiceContext
 from govservice.services.engine_views import CaseView
 from govservice.workflow import Call, CaseFacts, Extension, Move, Registry
+
+if TYPE_CHECKING:
+    from govservice.services.engine import EngineService
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,7 @@ class EffectRun:
     calendar: WorkingCalendar  # the calendar the case pinned
     payload: Mapping[str, Any]  # what the actor sent with the action (comment, reasons, defects...)
     ctx: ServiceContext
+    engine: EngineService  # to start another case inside the same step (its session, its transaction)
 
     @property
     def params(self) -> Mapping[str, Any]:

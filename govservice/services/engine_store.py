@@ -5,13 +5,13 @@ PostgreSQL). Nothing here commits; the use case's transaction does."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govservice.db.models.workflow import (
@@ -87,7 +87,10 @@ class NewCase:
 
 
 def case_view(row: Any) -> CaseView:
-    m = row._mapping
+    return case_view_of(row._mapping)
+
+
+def case_view_of(m: Mapping[str, Any]) -> CaseView:
     return CaseView(
         id=m["id"],
         process_id=m["process_id"],
@@ -110,33 +113,59 @@ def _json(value: Any) -> Any:
     return msgspec.to_builtins(value)
 
 
+# Built once: a statement made per call costs more CPU to build and cache-key than to execute.
+_LOAD = select(CASES).where(CASES.c.id == bindparam("b_id"))
+_INSERT_EVENT = insert(EVENTS)
+_INSERT_OUTBOX = insert(OUTBOX)
+_SAVE = update(CASES).where(CASES.c.id == bindparam("b_id"), CASES.c.version == bindparam("b_seen"))
+
+
+_READ = "govservice.cases"  # session.info key: the cases this unit of work has read, by id
+
+
+def remember(session: AsyncSession, case: CaseView) -> CaseView:
+    """Note ``case`` as this unit of work has it (read with its subject, say, or just saved), so that
+    :func:`load` need not read it again; the compare-and-set of :func:`save` still guards the write."""
+    session.info.setdefault(_READ, {})[case.id] = case
+    return case
+
+
 async def load(session: AsyncSession, case_id: int) -> CaseView | None:
-    row = (await session.execute(select(CASES).where(CASES.c.id == case_id))).first()
-    return case_view(row) if row is not None else None
+    known: CaseView | None = session.info.get(_READ, {}).get(case_id)
+    if known is not None:
+        return known
+    row = (await session.execute(_LOAD, {"b_id": case_id})).first()
+    return remember(session, case_view(row)) if row is not None else None
 
 
 async def load_many(session: AsyncSession, case_ids: Sequence[int]) -> dict[int, CaseView]:
-    rows = (await session.execute(select(CASES).where(CASES.c.id.in_(case_ids)))).all()
-    return {row.id: case_view(row) for row in rows}
+    known: dict[int, CaseView] = session.info.get(_READ, {})
+    cases = {i: known[i] for i in case_ids if i in known}
+    missing = [i for i in case_ids if i not in known]
+    if missing:
+        rows = (await session.execute(select(CASES).where(CASES.c.id.in_(missing)))).all()
+        cases |= {row.id: case_view(row) for row in rows}
+    return cases
 
 
 async def _event_and_outbox(
     session: AsyncSession, case_id: int, seq: int, to_state: str, at: datetime, event: EventWrite
 ) -> None:
     await session.execute(
-        insert(EVENTS).values(
-            case_id=case_id,
-            seq=seq,
-            action=event.action,
-            from_state=event.from_state,
-            to_state=to_state,
-            actor_sub=event.actor_sub,
-            actor_roles=event.actor_roles,
-            at=at,
-            payload=event.payload,
-        )
+        _INSERT_EVENT,
+        {
+            "case_id": case_id,
+            "seq": seq,
+            "action": event.action,
+            "from_state": event.from_state,
+            "to_state": to_state,
+            "actor_sub": event.actor_sub,
+            "actor_roles": event.actor_roles,
+            "at": at,
+            "payload": event.payload,
+        },
     )
-    await session.execute(insert(OUTBOX).values(case_id=case_id, seq=seq, at=at))
+    await session.execute(_INSERT_OUTBOX, {"case_id": case_id, "seq": seq, "at": at})
 
 
 async def _arm(session: AsyncSession, case_id: int, arm: Sequence[TimerArm], now: datetime) -> None:
@@ -188,17 +217,18 @@ async def insert_case(session: AsyncSession, new: NewCase) -> int:
 async def save(session: AsyncSession, step: StepWrite) -> bool:
     """Compare-and-set on the version; False when another step moved the case first (nothing written)."""
     moved = await session.execute(
-        update(CASES)
-        .where(CASES.c.id == step.case_id, CASES.c.version == step.seen_version)
-        .values(
-            state=step.state,
-            version=step.version,
-            outcome=step.outcome,
-            clock=_json(step.clock),
-            data=_json(step.data),
-            due_on=step.due_on,
-            updated_at=step.now,
-        )
+        _SAVE,
+        {
+            "b_id": step.case_id,
+            "b_seen": step.seen_version,
+            "state": step.state,
+            "version": step.version,
+            "outcome": step.outcome,
+            "clock": _json(step.clock),
+            "data": _json(step.data),
+            "due_on": step.due_on,
+            "updated_at": step.now,
+        },
     )
     if rowcount(moved) != 1:
         return False

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from govservice.api.app import create_app
 from govservice.auth import KeyStore
@@ -11,6 +13,7 @@ from govservice.config import Settings
 from govservice.db.engine import make_engine
 from govservice.db.migrations import downgrade, head_revision, upgrade
 from govservice.domain.clock import ManualClock
+from tests.conftest import PG_URL, TokenFactory
 
 PROBLEM = "application/problem+json"
 
@@ -60,3 +63,21 @@ async def test_not_ready_when_the_database_does_not_answer(
     assert response.json()["code"] == "database_unavailable"
     assert "Traceback" not in response.text
     assert live.status_code == 200
+
+
+@pytest.mark.skipif(not PG_URL, reason="a PostgreSQL restart: PostgreSQL only")
+async def test_after_the_database_drops_every_connection_one_request_fails_cleanly_and_the_next_works(
+    client: httpx.AsyncClient, engine: AsyncEngine, auth: TokenFactory
+) -> None:
+    """What an operator sees after a PostgreSQL restart, with connections not pinged before use."""
+    admin = auth("admin")
+    assert (await client.get("/api/v1/webhooks", headers=admin)).status_code == 200  # a pooled connection
+    async with create_async_engine(PG_URL).connect() as other:  # type: ignore[arg-type]
+        await other.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    statuses = [(await client.get("/api/v1/webhooks", headers=admin)).status_code for _ in range(3)]
+    assert statuses in ([200, 200, 200], [503, 200, 200]), statuses  # at most the first, and never a 500

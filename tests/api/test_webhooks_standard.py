@@ -117,6 +117,11 @@ async def test_the_openapi_document_declares_every_event_type_with_the_envelope_
         "violation.countersign",
         "key_request.escalate",
     } <= set(document["webhooks"])
+    # The subscription's own description gives the scheme, not the legacy header as if it were it.
+    create = document["paths"]["/api/v1/webhooks"]["post"]["description"]
+    for named in ("webhook-id", "webhook-timestamp", "webhook-signature`: `v1,<base64", "whsec_<base64>"):
+        assert named in create, named
+    assert "Govservice-Signature" in create and "kept only for receivers written for it" in create
 
 
 async def test_a_secret_issued_before_the_standard_keeps_working_both_ways(

@@ -114,3 +114,21 @@ def test_the_command_line_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     assert "GOVSERVICE_PORT" in lines[0] and "'abc'" in lines[0]
     assert "Traceback" not in result.stderr and result.stdout == ""
     assert not (tmp_path / "var").exists()  # stopped before touching anything
+
+
+def test_serving_with_several_workers_needs_postgresql(tmp_path: Path) -> None:
+    env = {**os.environ, "GOVSERVICE_VAR_DIR": str(tmp_path / "var"), "GOVSERVICE_SERVE_WORKERS": "2"}
+    env.pop("GOVSERVICE_DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "govservice", "serve", "--port", "1"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "2 workers needs PostgreSQL" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "var").exists()  # refused before migrating anything
+    assert load_settings({**BASE, "GOVSERVICE_SERVE_WORKERS": "3"}).serve_workers == 3

@@ -120,10 +120,10 @@ def publish_action_bodies(app: Litestar) -> None:
             continue
         if isinstance(operation.request_body, RequestBody):
             for media in operation.request_body.content.values():
-                # Litestar writes the body as allOf [ActionRequest] with the examples beside it
+                # ActionRequest itself (openapi_polish moved the examples to the media type)
                 decoded = media.schema
                 examples = decoded.examples if isinstance(decoded, Schema) else None
-                for part in (decoded.all_of or []) if isinstance(decoded, Schema) else []:
+                for part in (decoded.all_of or []) if isinstance(decoded, Schema) else [decoded]:
                     if isinstance(part, Reference):
                         schemas.pop(part.ref.rsplit("/", 1)[-1], None)  # shown only through the shapes
                 media.schema = Schema(

@@ -19,6 +19,7 @@ from govservice.api.schemas import Page, Schema
 from govservice.api.security import SECURED, authenticated, current_actor, requires
 from govservice.domain.actor import Role
 from govservice.domain.catalogue import Route
+from govservice.domain.uscc import UsccText
 from govservice.services.applications import ApplicationService
 from govservice.services.applications.uploads import sanitise_filename
 from govservice.services.applications.views import ApplicationView, MaterialView, Timeline, VisitView
@@ -39,7 +40,7 @@ class ApplicationCreate(Schema):
     # (changed by POST /api/v1/enterprises/{uscc}/name-changes), whatever is sent here.
     enterprise_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
     channel: Annotated[str, msgspec.Meta(pattern="^(online|window)$")] = "online"
-    enterprise_uscc: Annotated[str, msgspec.Meta(min_length=18, max_length=18)] | None = None
+    enterprise_uscc: UsccText | None = None
     commitment_signed: bool = False
     file: bool = False
     comment: Annotated[str, msgspec.Meta(max_length=2000)] | None = None

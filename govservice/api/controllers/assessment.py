@@ -33,16 +33,21 @@ from govservice.services.assessment import (
     ViolationRecord,
 )
 from govservice.services.assessment.event_log import CSV_COLUMNS, CSV_MEDIA_TYPE
+from govservice.services.assessment.event_log import MAX_DAYS as EVENT_LOG_DAYS
+from govservice.services.assessment.periods import PERIOD_FROM, PERIOD_TO
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 Cursor = Annotated[str | None, QueryParameter(max_length=64)]
 
 
 def filters(
-    period_from: Annotated[date | None, QueryParameter(name="from", description="first local date")] = None,
-    period_to: Annotated[
-        date | None, QueryParameter(name="to", description="last local date, included")
+    period_from: Annotated[
+        date | None,
+        QueryParameter(
+            name="from", description=f"{PERIOD_FROM}; for the event log at most {EVENT_LOG_DAYS} days"
+        ),
     ] = None,
+    period_to: Annotated[date | None, QueryParameter(name="to", description=PERIOD_TO)] = None,
     unit: Annotated[str | None, QueryParameter(max_length=64, description="a unit code")] = None,
     matter: Annotated[str | None, QueryParameter(max_length=64, description="a matter code")] = None,
 ) -> Filters:

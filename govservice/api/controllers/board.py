@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from govservice.api.problems import problems
+from govservice.services.assessment.periods import PERIOD_FROM, PERIOD_TO
 from govservice.services.board import Board, BoardService
 
 
@@ -29,7 +30,7 @@ class BoardController(Controller):
         self,
         board: NamedDependency[BoardService],
         unit: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        period_from: Annotated[date | None, QueryParameter(name="from")] = None,
-        period_to: Annotated[date | None, QueryParameter(name="to")] = None,
+        period_from: Annotated[date | None, QueryParameter(name="from", description=PERIOD_FROM)] = None,
+        period_to: Annotated[date | None, QueryParameter(name="to", description=PERIOD_TO)] = None,
     ) -> Board:
         return await board.board(unit=unit, start=period_from, end=period_to)

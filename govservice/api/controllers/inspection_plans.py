@@ -54,7 +54,7 @@ class InspectionPlanController(Controller):
                     Example(
                         summary="a routine inspection",
                         value={
-                            "uscc": "91510100MA61234561",
+                            "uscc": "91510100MA6123456W",
                             "plannedOn": "2026-05-12",
                             "scope": "年度消防监督检查",
                         },
@@ -62,7 +62,7 @@ class InspectionPlanController(Controller):
                     Example(
                         summary="on a complaint, beyond the cap",
                         value={
-                            "uscc": "91510100MA61234561",
+                            "uscc": "91510100MA6123456W",
                             "plannedOn": "2026-05-20",
                             "purpose": "complaint",
                             "reason": "群众举报夜间锁闭安全出口",

@@ -11,6 +11,7 @@ from litestar.params import PathParameter, QueryParameter
 
 from govservice.api.schemas import Schema
 from govservice.domain.actor import Role
+from govservice.domain.uscc import UsccText
 from govservice.services.key_enterprises.care import Finding, RecordKind
 from govservice.services.key_enterprises.requests import RequestKind
 from govservice.services.key_enterprises.restraint import Purpose
@@ -40,7 +41,7 @@ class AdviserIn(Schema):
 class EnrolmentIn(Schema):
     """Enrol an enterprise (USCC with a valid GB 32100 check character) in the package."""
 
-    uscc: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    uscc: UsccText
     name: Short
     industries: Annotated[list[Code], msgspec.Meta(max_length=20)]
     enrolled_from: date
@@ -89,12 +90,12 @@ class ServiceRecordIn(Schema):
 
 
 class PlanIn(Schema):
-    uscc: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    planned_on: date
+    uscc: UsccText
+    planned_on: Annotated[date, msgspec.Meta(description="today or later (a local date; else 422)")]
     scope: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
     purpose: Purpose = Purpose.ROUTINE
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
 
 
 class MergeIn(Schema):
-    into: Annotated[int, msgspec.Meta(ge=1, le=2**53)]
+    into: Annotated[int, msgspec.Meta(ge=1, le=2**53, description="another open plan, not this one")]

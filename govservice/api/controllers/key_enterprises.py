@@ -113,7 +113,7 @@ class KeyEnterpriseController(Controller):
                     Example(
                         summary="a lithium-battery maker",
                         value={
-                            "uscc": "91510100MA61234561",
+                            "uscc": "91510100MA6123456W",
                             "name": "某锂电科技有限公司",
                             "industries": ["lithium_battery"],
                             "enrolledFrom": "2026-01-01",

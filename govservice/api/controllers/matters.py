@@ -58,7 +58,15 @@ class StatusChangeIn(Schema):
     effective: Annotated[date, msgspec.Meta(description="the day the change takes effect")]
     reason: Text
     legal_basis: Text
-    replacement: Replacement | None = None
+    replacement: (
+        Annotated[
+            Replacement,
+            msgspec.Meta(
+                description="not the matter itself; a matterCode named must be in the catalogue (else 422)"
+            ),
+        ]
+        | None
+    ) = None
 
 
 def matter_out(matter: PublishedMatter) -> MatterOut:

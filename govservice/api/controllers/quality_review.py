@@ -49,7 +49,7 @@ class PanelMemberPut(Schema):
 class RoundCreate(Schema):
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     period_from: date
-    period_to: date
+    period_to: Annotated[date, msgspec.Meta(description="on or after periodFrom (else 400)")]
     units: Annotated[list[Unit], msgspec.Meta(min_length=1, max_length=50)]
     categories: Annotated[list[Category], msgspec.Meta(min_length=1, max_length=5)]
     per_unit: Annotated[int, msgspec.Meta(ge=1, le=50)] = 3

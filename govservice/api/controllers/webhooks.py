@@ -30,26 +30,44 @@ Pattern = Annotated[str, msgspec.Meta(pattern=r"^(\*|[a-z][a-z0-9_]{0,31}\.(\*|[
 SIGNING = (
     "Each delivery is a POST of the event as JSON (`id` `<case>:<seq>`, `type` `<subjectKind>.<action>`, "
     "`caseId`, `subjectKind`, `subjectId`, `fromState`, `toState`, `outcome`, `at`, and `enterpriseUscc` for "
-    "applications) with headers `Govservice-Event`, `Govservice-Delivery` (the delivery id) and "
-    '`Govservice-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`. A 2xx answer '
-    "(within 10 s) delivers it; otherwise it is retried after 1 min, doubling up to 6 h, 12 attempts in all, "
-    "then marked `failed`. Deliveries may arrive out of order or, rarely, twice: use `id` to de-duplicate."
+    "applications; the `webhooks` section lists every event type), signed by the "
+    "Standard Webhooks scheme (standardwebhooks.com), so any of its published libraries "
+    "verifies it:\n\n"
+    "- `webhook-id`: the event's `id`, the same on every retry: de-duplicate by it;\n"
+    "- `webhook-timestamp`: the attempt's Unix time in seconds: refuse one far from your clock (replays);\n"
+    '- `webhook-signature`: `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">`, keyed '
+    "with the base64-decoded part of the subscription's `whsec_<base64>` secret, shown once, in this "
+    "response.\n\n"
+    "Also `User-Agent: govservice/<version>`, `Govservice-Event` (the type) and `Govservice-Delivery` (the "
+    "delivery id). Subscriptions made before the scheme was adopted (a `whsec_<64 hex digits>` secret) "
+    'also get the former `Govservice-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`, '
+    "kept only for receivers written for it; new subscriptions do not.\n\n"
+    "A 2xx answer (within 10 s) delivers it; otherwise it is retried after 1 min, doubling up to 6 h, "
+    "12 attempts in all, then marked `failed`. Deliveries may arrive out of order or, rarely, twice."
 )
 
 URL_RULES = (
-    "http or https, with a host and no credentials, whitespace or control characters (else 400 "
-    "`invalid_url`). Link-local and cloud metadata targets (169.254.0.0/16, fe80::/10, "
+    "http or https, with a host and no credentials, whitespace or control characters (else 400). "
+    "Link-local and cloud metadata targets (169.254.0.0/16, fe80::/10, "
     "`metadata.google.internal`, 100.100.100.200, ...) are refused (400 `url_target_refused`; at each "
     "delivery too, when the host resolves to one) unless the deployment admits them "
     "(`GOVSERVICE_WEBHOOK_ALLOW_HOSTS`). Loopback and private networks are fine."
 )
+# What a pattern can say of services.webhooks.targets.url_problem: the scheme, a host part without
+# credentials, no whitespace or C0/C1 control characters (spelt out: Python's \s has some that ECMA's
+# has not). The server checks the rest: the host and port parse, no other format characters.
+# /{2}: the docs page, which embeds the document, then names no URL-like text.
+_NOT_IN_URL = r"\x00-\x20\x7f-\x9f\s"
+URL_PATTERN = rf"^https?:/{{2}}[^{_NOT_IN_URL}/?#@]+([/?#][^{_NOT_IN_URL}]*)?$"
 
 
 class WebhookCreate(Schema):
     """Where to deliver, and which event types: exact (`violation.countersign`), a subject's every
     event (`application.*`) or all (`*`)."""
 
-    url: Annotated[str, msgspec.Meta(min_length=8, max_length=2000, description=URL_RULES)]
+    url: Annotated[
+        str, msgspec.Meta(min_length=8, max_length=2000, pattern=URL_PATTERN, description=URL_RULES)
+    ]
     events: Annotated[list[Pattern], msgspec.Meta(min_length=1, max_length=50)]
 
 

@@ -7,11 +7,12 @@ from datetime import date
 from typing import Any
 
 import msgspec
-from sqlalchemy import and_, false, func, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, false, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govservice.db.models import (
     ApplicationRow,
+    EnterpriseRow,
     LicenceRow,
     MaterialRow,
     NoticeRow,
@@ -23,12 +24,12 @@ from govservice.errors import Forbidden, NotFound
 from govservice.services.access import grants, visible_clause
 from govservice.services.applications import records
 from govservice.services.applications.due_dates import due_fields, overdue_clause
+from govservice.services.applications.notice_views import notice_view
 from govservice.services.applications.plugins import outstanding_supplements
 from govservice.services.applications.views import (
     ApplicationView,
     DeadlineChange,
     MaterialView,
-    NoticeView,
     Timeline,
     TimelineEvent,
     VisitView,
@@ -39,9 +40,27 @@ from govservice.services.audit.service import Kind
 from govservice.services.catalogue import CatalogueService
 from govservice.services.context import ServiceContext
 from govservice.services.engine import CaseView, EngineService
+from govservice.services.engine_store import CASES, case_view_of
+from govservice.services.engine_store import remember as remember_case
 from govservice.services.engine_views import calendar_mark
 from govservice.storage import FileStore
 
+_LOAD = (
+    select(
+        ApplicationRow,
+        EnterpriseRow,
+        LicenceRow.number.label("licence_number"),
+        select(func.aggregate_strings(MaterialRow.material_code, ","))  # codes have no comma
+        .where(MaterialRow.application_id == ApplicationRow.id, MaterialRow.current.is_(True))
+        .scalar_subquery()
+        .label("materials"),
+        *(c.label(f"case_{c.key}") for c in CASES.c),
+    )
+    .join(CASES, CASES.c.id == ApplicationRow.case_id)
+    .outerjoin(EnterpriseRow, EnterpriseRow.uscc == ApplicationRow.enterprise_uscc)
+    .outerjoin(LicenceRow, LicenceRow.application_id == ApplicationRow.id)
+    .where(ApplicationRow.id == bindparam("b_id"))
+)
 TERMINAL_OUTCOMES = ("approved", "denied", "refused", "withdrawn", "terminated", "completed", "revoked")
 # States in which an applicant may upload; supplements may come in any open state.
 UPLOAD_STATES = frozenset({"draft", "correcting"})
@@ -95,10 +114,19 @@ class ApplicationReads:
         return grants(actor, advisers=False).allows(app.unit, app.enterprise_uscc)
 
     async def _load(self, session: AsyncSession, application_id: int, actor: Actor) -> ApplicationRow:
-        app = await session.get(ApplicationRow, application_id)
+        """The application, with its case, its enterprise, its current materials and its licence's
+        number in one statement (the step's facts, the licence and the view find them in this unit
+        of work)."""
+        row = (await session.execute(_LOAD, {"b_id": application_id})).first()
         # Someone else's application is reported as absent, not as forbidden: its existence is private.
-        if app is None or not self._may_read(actor, app):
+        if row is None or not self._may_read(actor, row[0]):
             raise NotFound(f"application {application_id} does not exist", code="application_not_found")
+        app: ApplicationRow = row[0]
+        enterprise: EnterpriseRow | None = row[1]
+        records.hold(session, app, enterprise)
+        records.note_licence(session, app.id, row.licence_number)
+        records.note_materials(session, app.id, frozenset(row.materials.split(",")) if row.materials else ())
+        remember_case(session, case_view_of({c.key: row._mapping[f"case_{c.key}"] for c in CASES.c}))
         return app
 
     async def materials(self, actor: Actor, application_id: int) -> list[MaterialView]:
@@ -131,22 +159,29 @@ class ApplicationReads:
         ``known``: cases this unit of work already has (a step's result), by id."""
         if not apps:
             return []
-        ids = [app.id for app in apps]
-        present: dict[int, set[str]] = {app_id: set() for app_id in ids}
-        licences: dict[int, str] = {}
-        materials_and_licences = union_all(  # one round trip for both
-            select(
-                MaterialRow.application_id, MaterialRow.material_code, literal(False).label("licence")
-            ).where(MaterialRow.application_id.in_(ids), MaterialRow.current.is_(True)),
-            select(LicenceRow.application_id, LicenceRow.number, literal(True)).where(
-                LicenceRow.application_id.in_(ids)
-            ),
-        )
-        for app_id, code, is_licence in await session.execute(materials_and_licences):
-            if is_licence:
-                licences[app_id] = code
-            else:
-                present[app_id].add(code)
+        present: dict[int, set[str]] = {}
+        licences: dict[int, str | None] = {}
+        for app in apps:  # what this unit of work has read already (a step's facts, the load)
+            materials = records.known_materials(session, app.id)
+            licence_known, number = records.known_licence(session, app.id)
+            if materials is not None and licence_known:
+                present[app.id], licences[app.id] = set(materials), number
+        ids = [app.id for app in apps if app.id not in present]
+        if ids:
+            present |= {app_id: set() for app_id in ids}
+            materials_and_licences = union_all(  # one round trip for both
+                select(
+                    MaterialRow.application_id, MaterialRow.material_code, literal(False).label("licence")
+                ).where(MaterialRow.application_id.in_(ids), MaterialRow.current.is_(True)),
+                select(LicenceRow.application_id, LicenceRow.number, literal(True)).where(
+                    LicenceRow.application_id.in_(ids)
+                ),
+            )
+            for app_id, code, is_licence in await session.execute(materials_and_licences):
+                if is_licence:
+                    licences[app_id] = code
+                else:
+                    present[app_id].add(code)
         known = known or {}
         missing = [app.case_id for app in apps if app.case_id not in known]
         cases = {**(await self._engine.get_cases(missing, session) if missing else {}), **known}
@@ -285,10 +320,10 @@ class ApplicationReads:
                 for e in events
             ],
             notices=[
-                NoticeView(
+                notice_view(
+                    n.kind,
+                    n.body,
                     id=n.id,
-                    kind=n.kind,
-                    body=n.body,
                     due_on=n.due_on,
                     due_at=self._engine.due_at(n.due_on) if n.due_on else None,
                     issued_at=n.issued_at,

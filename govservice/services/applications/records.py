@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -62,13 +63,62 @@ async def guide(session: AsyncSession, app: ApplicationRow) -> MatterGuide:
     return cached
 
 
+_PRESENT = "govservice.present_materials"  # session.info key: the unit of work's memo
+
+
 async def present_materials(session: AsyncSession, application_id: int) -> set[str]:
-    rows = await session.scalars(
-        select(MaterialRow.material_code).where(
-            MaterialRow.application_id == application_id, MaterialRow.current.is_(True)
+    """The codes of the application's current materials, read once per unit of work (the facts,
+    the conclusion and the view of one step all ask); :func:`materials_changed` forgets them."""
+    memo: dict[int, frozenset[str]] = session.info.setdefault(_PRESENT, {})
+    if application_id not in memo:
+        rows = await session.scalars(
+            select(MaterialRow.material_code).where(
+                MaterialRow.application_id == application_id, MaterialRow.current.is_(True)
+            )
         )
-    )
-    return set(rows)
+        memo[application_id] = frozenset(rows)
+    return set(memo[application_id])
+
+
+def known_materials(session: AsyncSession, application_id: int) -> frozenset[str] | None:
+    """The current materials if this unit of work has read them already, else None."""
+    memo: dict[int, frozenset[str]] = session.info.get(_PRESENT, {})
+    return memo.get(application_id)
+
+
+def note_materials(session: AsyncSession, application_id: int, codes: Iterable[str]) -> None:
+    """The application's current materials, as this unit of work has just read them."""
+    session.info.setdefault(_PRESENT, {})[application_id] = frozenset(codes)
+
+
+def note_new(session: AsyncSession, application_id: int) -> None:
+    """A new application: no materials and no licence yet (its view need not ask)."""
+    note_materials(session, application_id, ())
+    note_licence(session, application_id, None)
+
+
+def materials_changed(session: AsyncSession, application_id: int) -> None:
+    session.info.get(_PRESENT, {}).pop(application_id, None)
+
+
+_LICENCE = "govservice.licence_numbers"  # session.info key: application id -> its licence's number
+
+
+def note_licence(session: AsyncSession, application_id: int, number: str | None) -> None:
+    """What this unit of work knows of the application's licence (None: it has none)."""
+    session.info.setdefault(_LICENCE, {})[application_id] = number
+
+
+def known_licence(session: AsyncSession, application_id: int) -> tuple[bool, str | None]:
+    """(known, number): whether this unit of work knows the application's licence, and its number."""
+    memo: dict[int, str | None] = session.info.get(_LICENCE, {})
+    return application_id in memo, memo.get(application_id)
+
+
+def hold(session: AsyncSession, *rows: object) -> None:
+    """Keep ``rows`` for the rest of the unit of work: the session's identity map holds objects only
+    weakly, so without this a later ``session.get`` of a row read earlier would read it again."""
+    session.info.setdefault("govservice.held", []).extend(row for row in rows if row is not None)
 
 
 async def latest_notice(session: AsyncSession, application_id: int, kind: str) -> NoticeRow | None:
@@ -206,7 +256,8 @@ async def set_credit(
 async def _holder_name(session: AsyncSession, app: ApplicationRow) -> str:
     """The name on the enterprise's record when the licence is issued (a recorded change since the
     filing included), not text typed on the application."""
-    name = await session.scalar(select(EnterpriseRow.name).where(EnterpriseRow.uscc == app.enterprise_uscc))
+    enterprise = await session.get(EnterpriseRow, app.enterprise_uscc)  # held since the load: no query
+    name = enterprise.name if enterprise is not None else None
     return name or app.enterprise_name
 
 
@@ -246,4 +297,5 @@ async def issue_licence(run: EffectRun, app: ApplicationRow) -> LicenceRow:
         issued_at=run.now,
     )
     run.session.add(row)
+    note_licence(run.session, app.id, row.number)
     return row

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,8 +20,9 @@ from govservice.domain.materials import find_material, required_uploads
 from govservice.domain.uscc import uscc_problem
 from govservice.errors import BadRequest, Forbidden, RuleViolation
 from govservice.services import enterprise_names
+from govservice.services.actions import ActionUseCase
 from govservice.services.applications import records
-from govservice.services.applications.inspection import check_inspection_payload
+from govservice.services.applications.actions import ApplicationActions
 from govservice.services.applications.plugins import outstanding_supplements
 from govservice.services.applications.reads import ApplicationReads, material_view
 from govservice.services.applications.uploads import check_upload
@@ -32,8 +32,12 @@ from govservice.services.applications.views import (
     VisitView,
     visit_warning,
 )
+from govservice.services.audit import AuditLog
 from govservice.services.audit.service import Kind
-from govservice.services.engine import CaseView
+from govservice.services.catalogue import CatalogueService
+from govservice.services.context import ServiceContext
+from govservice.services.engine import CaseView, EngineService
+from govservice.storage import FileStore
 from govservice.workflow import ActionOption
 
 TERMINAL_OUTCOMES = ("approved", "denied", "refused", "withdrawn", "terminated", "completed", "revoked")
@@ -43,6 +47,19 @@ UPLOAD_STATES = frozenset({"draft", "correcting"})
 
 class ApplicationService(ApplicationReads):
     """The use cases that change an application, each one unit of work."""
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        engine: EngineService,
+        catalogue: CatalogueService,
+        files: FileStore,
+        audit: AuditLog,
+        actions: ActionUseCase,
+    ) -> None:
+        super().__init__(ctx, engine, catalogue, files, audit)
+        self._actions = actions
+        self._subject = ApplicationActions(self)
 
     # -- creating and filing -------------------------------------------------------------------
 
@@ -106,9 +123,10 @@ class ApplicationService(ApplicationReads):
             )
             session.add(row)
             await session.flush()
+            records.note_new(session, row.id)
             if file:
-                return await self._act(
-                    session, actor, row, "file", payload={"comment": comment} if comment else {}
+                return await self._actions.act_on(
+                    session, self._subject, actor, row, "file", {"comment": comment} if comment else {}
                 )
             (view,) = await self._views(session, actor, [row])
             self._audited(session, actor, Kind.CHANGE, "create", view)
@@ -207,15 +225,17 @@ class ApplicationService(ApplicationReads):
             )
         check_upload(material, filename, content_type, content)
         digest = await self._files.put(content)  # content-addressed: a rollback leaves a harmless orphan
-        await session.execute(
-            update(MaterialRow)
-            .where(
-                MaterialRow.application_id == app.id,
-                MaterialRow.material_code == material_code,
-                MaterialRow.current.is_(True),
+        if material_code in await records.present_materials(session, app.id):  # read with the application
+            await session.execute(
+                update(MaterialRow)
+                .where(
+                    MaterialRow.application_id == app.id,
+                    MaterialRow.material_code == material_code,
+                    MaterialRow.current.is_(True),
+                )
+                .values(current=False)
             )
-            .values(current=False)
-        )
+        records.materials_changed(session, app.id)
         row = MaterialRow(
             application_id=app.id,
             material_code=material_code,
@@ -237,10 +257,7 @@ class ApplicationService(ApplicationReads):
     # -- actions ----------------------------------------------------------------------------------
 
     async def actions(self, actor: Actor, application_id: int) -> list[ActionOption]:
-        async with self._ctx.sessions() as session:
-            app = await self._load(session, application_id, actor)
-            options = await self._engine.available(app.case_id, actor, session)
-        return [_with_ownership(option, actor, app) for option in options]
+        return await self._actions.options(self._subject, actor, application_id)
 
     async def act(
         self,
@@ -251,36 +268,9 @@ class ApplicationService(ApplicationReads):
         payload: Mapping[str, Any],
         expected_version: int | None = None,
     ) -> ApplicationView:
-        _check_payload(action, payload)
-        async with self._ctx.transaction() as session:
-            app = await self._load(session, application_id, actor)
-            return await self._act(session, actor, app, action, payload, expected_version)
-
-    async def _act(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        app: ApplicationRow,
-        action: str,
-        payload: Mapping[str, Any],
-        expected_version: int | None = None,
-    ) -> ApplicationView:
-        """Fire ``action`` on the application's case, its effects, view and audit entry on ``session``."""
-        if actor.has(Role.APPLICANT) and not actor.is_staff and actor.ent != app.enterprise_uscc:
-            raise Forbidden("this is another enterprise's application", code="other_enterprise")
-        fired = await self._engine.fire(
-            app.case_id,
-            action,
-            actor,
-            session=session,
-            expected_version=expected_version,
-            payload=dict(payload),
+        return await self._actions.act(
+            self._subject, actor, application_id, action, payload, expected_version
         )
-        # The effects changed ``app`` itself (the same object: application_for_case finds it loaded).
-        (view,) = await self._views(session, actor, [app], {fired.case.id: fired.case})
-        kind = Kind.DECISION if view.outcome is not None else Kind.CHANGE
-        self._audited(session, actor, kind, action, view, {"state": view.state, "outcome": view.outcome})
-        return view
 
     async def record_visit(self, actor: Actor, application_id: int, purpose: str) -> VisitView:
         if not actor.has(Role.CLERK, Role.SUPERVISOR):
@@ -321,49 +311,4 @@ class ApplicationService(ApplicationReads):
         return view
 
 
-# -- helpers ------------------------------------------------------------------------------------------
-
-_PAYLOAD_NEEDS = {
-    "refuse_acceptance": ("reasons", "the reasons for refusing acceptance"),
-    "deny": ("reasons", "the reasons for the denial"),
-    "extend": ("reason", "the reason for the extension, sent to the applicant"),
-    "hold": ("reason", "why the clock stops: inspection, testing, expert_review or hearing"),
-    "fail_post_check": ("comment", "what did not match the commitment"),
-    "fail_recheck": ("comment", "what is still not corrected"),
-    "assign_inspector": ("inspector", "the inspector of the unit who inspects the place"),
-}
-HOLD_REASONS = frozenset({"inspection", "testing", "expert_review", "hearing"})
-
-
-def _check_payload(action: str, payload: Mapping[str, Any]) -> None:
-    check_inspection_payload(action, payload)
-    need = _PAYLOAD_NEEDS.get(action)
-    if need and not payload.get(need[0]):
-        raise BadRequest(
-            f"{action} needs {need[1]}",
-            code="validation_failed",
-            errors=[{"field": need[0], "message": f"required for {action}"}],
-        )
-    if action == "hold" and payload.get("reason") not in HOLD_REASONS:
-        raise BadRequest(
-            "the clock stops only for inspection, testing, expert_review or hearing (art. 45)",
-            code="validation_failed",
-            errors=[{"field": "reason", "message": "one of " + ", ".join(sorted(HOLD_REASONS))}],
-        )
-
-
-def _with_ownership(option: ActionOption, actor: Actor, app: ApplicationRow) -> ActionOption:
-    """An applicant's roles allow the applicant actions of every application; only its own count."""
-    if (
-        option.allowed
-        and actor.has(Role.APPLICANT)
-        and not actor.is_staff
-        and actor.ent != app.enterprise_uscc
-    ):
-        return msgspec.structs.replace(
-            option, allowed=False, reasons=("this is another enterprise's application",)
-        )
-    return option
-
-
-__all__ = ["HOLD_REASONS", "TERMINAL_OUTCOMES", "ApplicationService", "required_uploads"]
+__all__ = ["TERMINAL_OUTCOMES", "ApplicationService", "required_uploads"]

@@ -10,6 +10,7 @@ import msgspec
 from govservice.db.models import ApplicationRow
 from govservice.domain.catalogue import MatterGuide, Route
 from govservice.domain.materials import required_uploads
+from govservice.services.applications.notice_views import Notice
 from govservice.services.engine import CaseView, ClockView, TimerView
 from govservice.services.engine_views import CalendarMark
 
@@ -100,18 +101,6 @@ class MaterialView(View):
     uploaded_at: datetime
 
 
-class NoticeView(CalendarMark, frozen=True, kw_only=True, rename="camel"):
-    """A notice as issued; ``calendarStatus`` says whether its deadline fell in a provisional year
-    when it was read (a later official calendar re-derives the deadline, shown in the timeline)."""
-
-    id: int
-    kind: str
-    body: dict[str, Any]
-    due_on: date | None  # local date (the department's zone)
-    issued_at: datetime
-    due_at: datetime | None = None  # the instant (UTC) the limit has passed: the local midnight after
-
-
 class VisitView(View):
     id: int
     purpose: str
@@ -151,7 +140,7 @@ class TimelineEvent(View):
 class Timeline(View):
     application: ApplicationView
     events: list[TimelineEvent]
-    notices: list[NoticeView]
+    notices: list[Notice]
     visits: list[VisitView]
     deadlines: list[TimerView]
 

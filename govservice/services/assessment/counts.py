@@ -9,6 +9,7 @@ and the benchmark's bulk load call :func:`rebuild`.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -65,12 +66,18 @@ async def add(
         "working_days": working_days,
     }
     values |= {m: int(measures.get(m, 0)) for m in MEASURES}
-    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = upsert(T).values(values)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(KEY), set_={m: T.c[m] + statement.excluded[m] for m in measures}
-        )
+    statement = _upsert(session.get_bind().dialect.name, frozenset(measures))
+    # autoflush off: the upsert reads no row, so the application's pending changes need not be
+    # flushed (once per change) before it; they go out in one UPDATE at the unit of work's flush.
+    await session.execute(statement, values, execution_options={"autoflush": False})
+
+
+@functools.cache
+def _upsert(dialect: str, measures: frozenset[str]) -> Executable:
+    """One statement per dialect and set of measures, built once (its values are parameters)."""
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(T)
+    return statement.on_conflict_do_update(
+        index_elements=list(KEY), set_={m: T.c[m] + statement.excluded[m] for m in sorted(measures)}
     )
 
 

@@ -19,6 +19,12 @@ from govservice.errors import BadRequest
 
 MAX_PERIOD_DAYS = 366 * 3
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+# What the API documents of a period's `from` and `to` (a 400 invalid_period otherwise).
+PERIOD_FROM = (
+    f"first local date, in {FIRST_YEAR} or later; not after `to` and at most {MAX_PERIOD_DAYS} days "
+    "before it (default: 1 January of `to`'s year)"
+)
+PERIOD_TO = f"last local date, included, in {LAST_YEAR} or earlier (default: today)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from typing import Annotated
 import msgspec
 
 from govservice.domain.enforcement import HarmLevel
+from govservice.domain.uscc import UsccText
 from govservice.services.key_enterprises.restraint import Purpose
 
 Sub = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
@@ -21,7 +22,13 @@ class _In(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, rename="came
 
 class MeasurementIn(_In):
     quantity: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    value: Decimal  # a count or a share 0..1, as the type's quantity declares; never negative
+    value: Annotated[
+        Decimal,
+        msgspec.Meta(
+            description="a count, or a share 0..1, as the type's quantity says: a decimal from 0 to 1000000",
+            extra_json_schema={"pattern": r"^(1000000(\.0+)?|[0-9]{1,6}(\.[0-9]+)?)$"},
+        ),
+    ]
     floor: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] | None = None
 
 
@@ -41,10 +48,10 @@ class InspectionIn(_In):
     """Two officers inspect (the caller is one of them). Evidence: references to photos or
     files kept by the department (file numbers), as text."""
 
-    uscc: Annotated[str, msgspec.Meta(min_length=18, max_length=18)]
+    uscc: UsccText
     unit_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     address: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-    inspected_on: date
+    inspected_on: Annotated[date, msgspec.Meta(description="today or earlier (a local date; else 422)")]
     officers: Annotated[list[Sub], msgspec.Meta(min_length=2, max_length=2)]
     findings: Annotated[list[FindingIn], msgspec.Meta(max_length=50)] = msgspec.field(default_factory=list)
     evidence: Annotated[list[EvidenceRef], msgspec.Meta(max_length=50)] = msgspec.field(default_factory=list)

@@ -20,7 +20,6 @@ from govservice.services.audit.service import Kind
 from govservice.services.context import ServiceContext
 from govservice.services.cursors import decode_id_cursor, encode_id_cursor
 from govservice.services.enforcement.inputs import FindingIn, InspectionIn
-from govservice.services.enforcement.plugins import attach_engine
 from govservice.services.enforcement.rules import EnforcementService
 from govservice.services.enforcement.views import (
     FindingView,
@@ -42,7 +41,6 @@ class Inspections:
         self._engine = engine
         self._rules = rules
         self._plans = InspectionPlans(ctx, audit)
-        attach_engine(ctx, engine)
 
     async def inspect(self, actor: Actor, data: InspectionIn) -> InspectionView:
         """One unit of work: the cap check, the inspection, the plan it carries out, its findings, the

@@ -7,7 +7,6 @@ order, an evaluation or a decision is recorded if and only if the step happened.
 
 from __future__ import annotations
 
-import weakref
 from datetime import date
 from decimal import Decimal
 
@@ -26,8 +25,7 @@ from govservice.domain.enforcement import (
     load_default_rules,
 )
 from govservice.errors import NotFound, RuleViolation
-from govservice.services.context import ServiceContext
-from govservice.services.engine import CaseView, EffectRun, EngineExtension, EngineService
+from govservice.services.engine import CaseView, EffectRun, EngineExtension
 from govservice.workflow import CaseFacts, EffectContext, Situation
 
 ENFORCEMENT = EngineExtension("enforcement")
@@ -206,14 +204,6 @@ async def issue_penalty_decision(run: EffectRun) -> None:
 # -- a failed commitment post-check opens a violation case ----------------------------------------
 
 POST_CHECK_TYPE = "PGP-COMMITMENT-MISMATCH"
-_ENGINES: weakref.WeakValueDictionary[int, EngineService] = weakref.WeakValueDictionary()
-
-
-def attach_engine(ctx: ServiceContext, engine: EngineService) -> None:
-    """The engine whose step the handler below joins (one per app; tests build several)."""
-    _ENGINES[id(ctx)] = engine
-
-
 ENFORCEMENT.externals(_no_pure_part, "open_violation_case")
 
 
@@ -256,7 +246,7 @@ async def open_violation_case(run: EffectRun) -> None:
     )
     run.session.add(finding)
     await run.session.flush()
-    case = await _ENGINES[id(run.ctx)].start_case(
+    case = await run.engine.start_case(
         "violation", subject_kind="violation", actor=run.actor, session=run.session
     )
     run.session.add(

@@ -3,8 +3,9 @@ each, the proposal the evaluation allows included), and the waiver and penalty s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,7 @@ from govservice.db.models import InspectionRow, ViolationRow, WorkflowCaseRow
 from govservice.domain.actor import Actor, Role
 from govservice.errors import Forbidden, NotFound
 from govservice.services.access import ensure_visible, visible_clause
+from govservice.services.actions import ActionSubject, ActionUseCase, AuditRecord
 from govservice.services.audit import AuditLog
 from govservice.services.audit.service import Kind
 from govservice.services.context import ServiceContext
@@ -28,27 +30,111 @@ from govservice.services.engine import CaseView, EngineService
 from govservice.workflow import ActionOption
 
 _VIOLATION_CURSOR = "vc"
+# The steps that store the waiver evaluation (to ``evaluated`` in violation.yaml), and the
+# proposals that follow them.
+EVALUATING = ("correct_on_spot", "recheck_corrected", "recheck_not_corrected")
+PROPOSALS = ("propose_no_penalty", "propose_penalty")
+
+
+async def load_violation(session: AsyncSession, actor: Actor, violation_id: int) -> ViolationRow:
+    row = await session.get(ViolationRow, violation_id)
+    # another enterprise's or unit's case is not found, not forbidden: its existence is not disclosed
+    missing = NotFound(f"violation case {violation_id} does not exist", code="violation_not_found")
+    if row is None:
+        raise missing
+    await ensure_visible(session, actor, missing, unit=row.department_unit, uscc=row.uscc)
+    return row
+
+
+class Violation(NamedTuple):
+    """A violation case and its inspection, held for the whole action: the countersign check and
+    the process's facts both read the inspection, and a session keeps only the rows still
+    referenced (held here, the second read is the identity map's)."""
+
+    row: ViolationRow
+    inspection: InspectionRow | None
+
+
+class ViolationActions(ActionSubject[Violation, ViolationView]):
+    """Violation cases are the department's; a decision is countersigned by a legal reviewer who
+    did not inspect. A step that stores the waiver evaluation is followed at once by the proposal
+    the evaluation allows, by the same officer."""
+
+    def __init__(self, engine: EngineService) -> None:
+        self._engine = engine
+        self.effects = dict.fromkeys(EVALUATING, self._propose)
+
+    async def load(self, session: AsyncSession, actor: Actor, subject_id: int) -> Violation:
+        row = await load_violation(session, actor, subject_id)
+        return Violation(row, await session.get(InspectionRow, row.inspection_id))
+
+    def case_id(self, loaded: Violation) -> int:
+        return loaded.row.case_id
+
+    async def check(
+        self, session: AsyncSession, actor: Actor, loaded: Violation, action: str, payload: Mapping[str, Any]
+    ) -> None:
+        if not actor.is_staff:
+            raise Forbidden("violation cases are handled by the department", code="staff_only")
+        if action != "countersign":
+            return
+        if not actor.has(Role.LEGAL):
+            raise Forbidden(
+                "a decision is countersigned by a legal reviewer; inspectors cannot countersign",
+                code="countersign_needs_legal_reviewer",
+            )
+        inspection = loaded.inspection
+        if inspection is not None and actor.sub in (inspection.officer_a, inspection.officer_b):
+            raise Forbidden(
+                "a legal reviewer who was one of the inspecting officers cannot countersign",
+                code="inspecting_officer_cannot_countersign",
+            )
+
+    async def _propose(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        loaded: Violation,
+        case: CaseView,
+        payload: Mapping[str, Any],
+    ) -> CaseView | None:
+        options = await self._engine.available(case.id, actor, session)
+        proposal = next((o.action for o in options if o.allowed and o.action in PROPOSALS), None)
+        if proposal is None:
+            return None
+        return (await self._engine.fire(case.id, proposal, actor, session=session, payload={})).case
+
+    def audit(
+        self, loaded: Violation, action: str, payload: Mapping[str, Any], case: CaseView
+    ) -> AuditRecord:
+        return AuditRecord(
+            Kind.DECISION if action == "countersign" else Kind.CHANGE,
+            action,
+            f"violation:{loaded.row.id}",
+            loaded.row.uscc,
+            loaded.row.department_unit,
+        )
+
+    async def view(
+        self, session: AsyncSession, actor: Actor, loaded: Violation, case: CaseView
+    ) -> ViolationView:
+        return _violation_view(loaded.row, case)  # the row carries the effects' changes (one identity map)
 
 
 class ViolationCases:
-    def __init__(self, ctx: ServiceContext, engine: EngineService, audit: AuditLog) -> None:
+    def __init__(
+        self, ctx: ServiceContext, engine: EngineService, audit: AuditLog, actions: ActionUseCase
+    ) -> None:
         self._ctx = ctx
         self._audit = audit
         self._engine = engine
-
-    async def _load(self, session: AsyncSession, actor: Actor, violation_id: int) -> ViolationRow:
-        row = await session.get(ViolationRow, violation_id)
-        # another enterprise's or unit's case is not found, not forbidden: its existence is not disclosed
-        missing = NotFound(f"violation case {violation_id} does not exist", code="violation_not_found")
-        if row is None:
-            raise missing
-        await ensure_visible(session, actor, missing, unit=row.department_unit, uscc=row.uscc)
-        return row
+        self._actions = actions
+        self._subject = ViolationActions(engine)
 
     async def violation(self, actor: Actor, violation_id: int) -> ViolationView:
         """Audited (the read is on the enterprise's data-access list): its entry commits with it."""
         async with self._ctx.transaction() as session:
-            row = await self._load(session, actor, violation_id)
+            row = await load_violation(session, actor, violation_id)
             view = _violation_view(row, await self._engine.get_case(row.case_id, session))
             self._audit.read(
                 session,
@@ -93,9 +179,7 @@ class ViolationCases:
         return views, encode_id_cursor(_VIOLATION_CURSOR, page[-1].id) if len(rows) > limit else None
 
     async def actions(self, actor: Actor, violation_id: int) -> list[ActionOption]:
-        async with self._ctx.sessions() as session:
-            row = await self._load(session, actor, violation_id)
-            return await self._engine.available(row.case_id, actor, session)
+        return await self._actions.options(self._subject, actor, violation_id)
 
     async def act(
         self,
@@ -108,54 +192,7 @@ class ViolationCases:
     ) -> ViolationView:
         """One unit of work: the step, the proposal its evaluation allows (same officer, same
         transaction), the view and the audit entry. Either all of it commits or none of it."""
-        async with self._ctx.transaction() as session:
-            row = await self._load(session, actor, violation_id)
-            inspection = await session.get(InspectionRow, row.inspection_id)
-            if not actor.is_staff:
-                raise Forbidden("violation cases are handled by the department", code="staff_only")
-            if action == "countersign":
-                if not actor.has(Role.LEGAL):
-                    raise Forbidden(
-                        "a decision is countersigned by a legal reviewer; inspectors cannot countersign",
-                        code="countersign_needs_legal_reviewer",
-                    )
-                if inspection is not None and actor.sub in (inspection.officer_a, inspection.officer_b):
-                    raise Forbidden(
-                        "a legal reviewer who was one of the inspecting officers cannot countersign",
-                        code="inspecting_officer_cannot_countersign",
-                    )
-            fired = await self._engine.fire(
-                row.case_id,
-                action,
-                actor,
-                session=session,
-                expected_version=expected_version,
-                payload=payload,
-            )
-            if fired.case.state == "evaluated":
-                # The evaluation decides which proposal is possible: make it at once, as the same officer.
-                options = await self._engine.available(row.case_id, actor, session)
-                proposal = next(
-                    (
-                        o.action
-                        for o in options
-                        if o.allowed and o.action in ("propose_no_penalty", "propose_penalty")
-                    ),
-                    None,
-                )
-                if proposal is not None:
-                    fired = await self._engine.fire(row.case_id, proposal, actor, session=session, payload={})
-            view = _violation_view(row, fired.case)  # ``row`` carries the effects' changes (one identity map)
-            self._audit.add(
-                session,
-                actor,
-                Kind.DECISION if action == "countersign" else Kind.CHANGE,
-                action,
-                f"violation:{view.id}",
-                enterprise=view.uscc,
-                unit=row.department_unit,
-            )
-        return view
+        return await self._actions.act(self._subject, actor, violation_id, action, payload, expected_version)
 
     async def statistics(
         self, *, from_date: date | None, to_date: date | None, unit: str | None

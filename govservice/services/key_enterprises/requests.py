@@ -5,7 +5,9 @@ escalates an unanswered request to the supervisor of the adviser's unit."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 import msgspec
 from sqlalchemy import Select, or_, select
@@ -13,12 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govservice.db.models import EnterpriseRequestRow, KeyEnterpriseRow, WorkflowCaseRow
 from govservice.domain.actor import Actor, Role
+from govservice.domain.clock import Clock
 from govservice.errors import Forbidden, NotFound, RuleViolation
+from govservice.services.actions import ActionSubject, ActionUseCase, AuditRecord
 from govservice.services.audit import AuditLog
 from govservice.services.audit.service import Kind
 from govservice.services.context import ServiceContext
 from govservice.services.cursors import decode_id_cursor, encode_id_cursor
-from govservice.services.engine import EngineService
+from govservice.services.engine import CaseView, EngineService
 from govservice.services.key_enterprises.registry import KeyEnterpriseRegistry, enrolled_on
 
 PROCESS = "key_request"
@@ -62,51 +66,59 @@ class RequestView(msgspec.Struct, kw_only=True, rename="camel"):
     version: int
 
 
+def request_view(row: EnterpriseRequestRow, case: WorkflowCaseRow | CaseView, now: datetime) -> RequestView:
+    hours = round((row.respond_by - row.raised_at).total_seconds() / 3600)
+    done = case.state in ("answered", "withdrawn")
+    answered_after = (
+        int((row.responded_at - row.raised_at).total_seconds()) if row.responded_at is not None else None
+    )
+    overdue = (
+        (row.responded_at >= row.respond_by)
+        if row.responded_at is not None
+        else (not done and now >= row.respond_by)
+    )
+    return RequestView(
+        id=row.id,
+        uscc=row.uscc,
+        kind=RequestKind(row.kind),
+        subject=row.subject,
+        detail=row.detail,
+        state=case.state,
+        unit=row.unit,
+        adviser_sub=row.adviser_sub,
+        raised_by=row.raised_by,
+        raised_at=row.raised_at,
+        response_clock=ResponseClock(
+            response_hours=hours,
+            respond_by=row.respond_by,
+            remaining_seconds=None if done else max(0, int((row.respond_by - now).total_seconds())),
+            overdue=overdue,
+            answered_after_seconds=answered_after,
+        ),
+        escalated_at=row.escalated_at,
+        escalated_to=f"supervisor of unit {row.unit}" if row.escalated_at is not None else None,
+        responded_at=row.responded_at,
+        responded_by=row.responded_by,
+        response=row.response,
+        version=case.version,
+    )
+
+
 class RequestService:
     def __init__(
-        self, ctx: ServiceContext, engine: EngineService, registry: KeyEnterpriseRegistry, audit: AuditLog
+        self,
+        ctx: ServiceContext,
+        engine: EngineService,
+        registry: KeyEnterpriseRegistry,
+        audit: AuditLog,
+        actions: ActionUseCase,
     ) -> None:
         self._ctx = ctx
         self._engine = engine
         self._registry = registry
         self._audit = audit
-
-    def _view(self, row: EnterpriseRequestRow, case: WorkflowCaseRow, now: datetime) -> RequestView:
-        hours = round((row.respond_by - row.raised_at).total_seconds() / 3600)
-        done = case.state in ("answered", "withdrawn")
-        answered_after = (
-            int((row.responded_at - row.raised_at).total_seconds()) if row.responded_at is not None else None
-        )
-        overdue = (
-            (row.responded_at >= row.respond_by)
-            if row.responded_at is not None
-            else (not done and now >= row.respond_by)
-        )
-        return RequestView(
-            id=row.id,
-            uscc=row.uscc,
-            kind=RequestKind(row.kind),
-            subject=row.subject,
-            detail=row.detail,
-            state=case.state,
-            unit=row.unit,
-            adviser_sub=row.adviser_sub,
-            raised_by=row.raised_by,
-            raised_at=row.raised_at,
-            response_clock=ResponseClock(
-                response_hours=hours,
-                respond_by=row.respond_by,
-                remaining_seconds=None if done else max(0, int((row.respond_by - now).total_seconds())),
-                overdue=overdue,
-                answered_after_seconds=answered_after,
-            ),
-            escalated_at=row.escalated_at,
-            escalated_to=f"supervisor of unit {row.unit}" if row.escalated_at is not None else None,
-            responded_at=row.responded_at,
-            responded_by=row.responded_by,
-            response=row.response,
-            version=case.version,
-        )
+        self._actions = actions
+        self._subject = RequestActions(self, ctx.clock)
 
     async def raise_request(
         self, actor: Actor, uscc: str, *, kind: RequestKind, subject: str, detail: str
@@ -181,15 +193,20 @@ class RequestService:
             WorkflowCaseRow, WorkflowCaseRow.id == EnterpriseRequestRow.case_id
         )
 
-    async def _get(self, session: AsyncSession, actor: Actor, request_id: int) -> RequestView:
-        """The request as ``actor`` may see it, read afresh in ``session`` (after a step of its case)."""
+    async def _find(
+        self, session: AsyncSession, actor: Actor, request_id: int
+    ) -> tuple[EnterpriseRequestRow, WorkflowCaseRow]:
+        """The request as ``actor`` may see it, and its case, read afresh in ``session``."""
         query = self._visible(actor, self._base().where(EnterpriseRequestRow.id == request_id))
         found = (await session.execute(query.execution_options(populate_existing=True))).first()
         if found is None:
             raise NotFound(
                 f"request {request_id} does not exist or is not yours to see", code="request_not_found"
             )
-        return self._view(found[0], found[1], self._ctx.clock.now())
+        return found[0], found[1]
+
+    async def _get(self, session: AsyncSession, actor: Actor, request_id: int) -> RequestView:
+        return request_view(*await self._find(session, actor, request_id), self._ctx.clock.now())
 
     async def get(self, actor: Actor, request_id: int, *, audit: bool = True) -> RequestView:
         if not audit:
@@ -222,7 +239,7 @@ class RequestService:
         now = self._ctx.clock.now()
         async with self._ctx.transaction() as session:  # an audited read: its entries are written with it
             rows = list(await session.execute(query))
-            views = [self._view(r, c, now) for r, c in rows[:limit]]
+            views = [request_view(r, c, now) for r, c in rows[:limit]]
             for uscc_seen in sorted({v.uscc for v in views}):
                 self._audit.add(
                     session,
@@ -243,41 +260,56 @@ class RequestService:
         response: str | None,
         expected_version: int | None,
     ) -> RequestView:
-        async with self._ctx.transaction() as session:  # the check, the step, the audit entry and the view
-            view = await self._get(session, actor, request_id)
-            if action == "respond":
-                if not response:
-                    raise RuleViolation(
-                        "an answer needs its text",
-                        code="response_required",
-                        errors=[{"field": "response", "message": "required to respond"}],
-                    )
-                if not (
-                    actor.has(Role.ADMIN)
-                    or actor.sub == view.adviser_sub
-                    or (actor.has(Role.SUPERVISOR) and actor.unit == view.unit)
-                ):
-                    raise Forbidden(
-                        "the request is answered by the enterprise's adviser or the supervisor of "
-                        "the adviser's unit",
-                        code="not_your_request",
-                    )
-            request = await session.get_one(EnterpriseRequestRow, request_id)  # loaded by _get: no query
-            await self._engine.fire(
-                request.case_id,
-                action,
-                actor,
-                session=session,
-                expected_version=expected_version,
-                payload={"response": response} if response else None,
+        payload = {"response": response} if response else {}
+        return await self._actions.act(self._subject, actor, request_id, action, payload, expected_version)
+
+
+class RequestActions(ActionSubject[EnterpriseRequestRow, RequestView]):
+    """The enterprise withdraws its request; its adviser (or the supervisor of the adviser's unit)
+    answers it."""
+
+    def __init__(self, service: RequestService, clock: Clock) -> None:
+        self._service = service
+        self._clock = clock
+
+    async def load(self, session: AsyncSession, actor: Actor, subject_id: int) -> EnterpriseRequestRow:
+        return (await self._service._find(session, actor, subject_id))[0]
+
+    def case_id(self, loaded: EnterpriseRequestRow) -> int:
+        return loaded.case_id
+
+    async def check(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        loaded: EnterpriseRequestRow,
+        action: str,
+        payload: Mapping[str, Any],
+    ) -> None:
+        if action != "respond":
+            return
+        if not payload.get("response"):
+            raise RuleViolation(
+                "an answer needs its text",
+                code="response_required",
+                errors=[{"field": "response", "message": "required to respond"}],
             )
-            self._audit.add(
-                session,
-                actor,
-                Kind.CHANGE,
-                f"{action}_request",
-                f"request:{request_id}",
-                enterprise=view.uscc,
-                unit=view.unit,
+        if not (
+            actor.has(Role.ADMIN)
+            or actor.sub == loaded.adviser_sub
+            or (actor.has(Role.SUPERVISOR) and actor.unit == loaded.unit)
+        ):
+            raise Forbidden(
+                "the request is answered by the enterprise's adviser or the supervisor of the adviser's unit",
+                code="not_your_request",
             )
-            return await self._get(session, actor, request_id)
+
+    def audit(
+        self, loaded: EnterpriseRequestRow, action: str, payload: Mapping[str, Any], case: CaseView
+    ) -> AuditRecord:
+        return AuditRecord(Kind.CHANGE, f"{action}_request", f"request:{loaded.id}", loaded.uscc, loaded.unit)
+
+    async def view(
+        self, session: AsyncSession, actor: Actor, loaded: EnterpriseRequestRow, case: CaseView
+    ) -> RequestView:
+        return request_view(loaded, case, self._clock.now())  # the effects changed ``loaded`` itself

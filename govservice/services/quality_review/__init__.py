@@ -58,6 +58,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from govservice.domain.quality_review import load_checklists
+from govservice.services.actions import ActionUseCase
 from govservice.services.audit import AuditLog
 from govservice.services.context import ServiceContext
 from govservice.services.engine import EngineService
@@ -76,11 +77,13 @@ __all__ = ["ENGINE_EXTENSION", "QualityReview", "ReviewFigures", "RoundSpec", "b
 class QualityReview:
     """The context's use cases, built once by the composition root."""
 
-    def __init__(self, ctx: ServiceContext, engine: EngineService, audit: AuditLog) -> None:
+    def __init__(
+        self, ctx: ServiceContext, engine: EngineService, audit: AuditLog, actions: ActionUseCase
+    ) -> None:
         checklists, callback = load_checklists(Path(ctx.settings.workflows_dir, "checklists").glob("*.yaml"))
         self.panel = PanelService(ctx, audit)
         self.rounds = RoundService(ctx, engine, audit, checklists, callback)
-        self.rectification = RectificationService(ctx, engine, audit)
+        self.rectification = RectificationService(engine, audit, actions)
         self.files = FileService(ctx, engine, audit, self.rectification)
         self.appeals = AppealService(ctx, audit, self.files)
         self.checks = CheckService(ctx, audit)

@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govservice.db.models import ReviewFileRow
 from govservice.domain.actor import Actor, Role
 from govservice.errors import Forbidden, RuleViolation
+from govservice.services.actions import ActionSubject, ActionUseCase, AuditRecord
 from govservice.services.audit import AuditLog
 from govservice.services.audit.service import Kind
-from govservice.services.context import ServiceContext
-from govservice.services.engine import EngineService
+from govservice.services.engine import CaseView, EngineService
 from govservice.services.quality_review.access import in_unit, load_file
 from govservice.services.quality_review.views import AppealView, RectificationView
 
@@ -25,10 +25,11 @@ UNIT_ACTIONS = frozenset({"report_fixed"})
 
 
 class RectificationService:
-    def __init__(self, ctx: ServiceContext, engine: EngineService, audit: AuditLog) -> None:
-        self._ctx = ctx
+    def __init__(self, engine: EngineService, audit: AuditLog, actions: ActionUseCase) -> None:
         self._engine = engine
         self._audit = audit
+        self._actions = actions
+        self._subject = RectificationActions()
 
     async def open(self, session: AsyncSession, actor: Actor, row: ReviewFileRow) -> None:
         """In the caller's unit of work (the score that made the file unqualified)."""
@@ -55,10 +56,7 @@ class RectificationService:
     async def view(self, session: AsyncSession, row: ReviewFileRow) -> RectificationView | None:
         if row.rectification_case_id is None:
             return None
-        case = await self._engine.get_case(row.rectification_case_id, session)
-        return RectificationView(
-            case_id=case.id, version=case.version, state=case.state, outcome=case.outcome, due_on=case.due_on
-        )
+        return rectification_view(await self._engine.get_case(row.rectification_case_id, session))
 
     @staticmethod
     def appeal_view(row: ReviewFileRow) -> AppealView | None:
@@ -76,36 +74,56 @@ class RectificationService:
         payload: Mapping[str, Any],
         expected_version: int | None,
     ) -> RectificationView:
-        """``report_fixed`` by the file's unit; ``accept_fix`` / ``return_fix`` by an admin or a
-        reviewer of another unit."""
-        async with self._ctx.transaction() as session:
-            row = await load_file(session, actor, file_id)
-            if row.rectification_case_id is None:
-                raise RuleViolation("the file has no rectification", code="no_rectification")
-            if action in UNIT_ACTIONS and not in_unit(actor, row.unit):
-                raise Forbidden("the file's unit reports its fix", code="other_unit")
-            if action not in UNIT_ACTIONS and not actor.has(Role.ADMIN, Role.REVIEWER):
-                raise Forbidden("an admin or a panel reviewer checks the fix", code="role_required")
-            if action not in UNIT_ACTIONS and actor.has(Role.REVIEWER) and actor.unit == row.unit:
-                raise Forbidden("a reviewer does not check their own unit's fix", code="conflict_own_unit")
-            await self._engine.fire(
-                row.rectification_case_id,
-                action,
-                actor,
-                session=session,
-                expected_version=expected_version,
-                payload=dict(payload),
-            )
-            self._audit.add(
-                session,
-                actor,
-                Kind.DECISION if action == "accept_fix" else Kind.CHANGE,
-                action,
-                f"review_file:{row.id}",
-                enterprise=row.enterprise_uscc,
-                unit=row.unit,
-                detail={k: v for k, v in payload.items() if k == "comment"},
-            )
-            view = await self.view(session, row)
-            assert view is not None
-            return view
+        return await self._actions.act(self._subject, actor, file_id, action, payload, expected_version)
+
+
+class RectificationActions(ActionSubject[ReviewFileRow, RectificationView]):
+    """``report_fixed`` by the file's unit; ``accept_fix`` / ``return_fix`` by an admin or a
+    reviewer of another unit."""
+
+    async def load(self, session: AsyncSession, actor: Actor, subject_id: int) -> ReviewFileRow:
+        return await load_file(session, actor, subject_id)
+
+    def case_id(self, loaded: ReviewFileRow) -> int:
+        if loaded.rectification_case_id is None:
+            raise RuleViolation("the file has no rectification", code="no_rectification")
+        return loaded.rectification_case_id
+
+    async def check(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        loaded: ReviewFileRow,
+        action: str,
+        payload: Mapping[str, Any],
+    ) -> None:
+        self.case_id(loaded)  # a file without a rectification: 422, whoever asks
+        if action in UNIT_ACTIONS and not in_unit(actor, loaded.unit):
+            raise Forbidden("the file's unit reports its fix", code="other_unit")
+        if action not in UNIT_ACTIONS and not actor.has(Role.ADMIN, Role.REVIEWER):
+            raise Forbidden("an admin or a panel reviewer checks the fix", code="role_required")
+        if action not in UNIT_ACTIONS and actor.has(Role.REVIEWER) and actor.unit == loaded.unit:
+            raise Forbidden("a reviewer does not check their own unit's fix", code="conflict_own_unit")
+
+    def audit(
+        self, loaded: ReviewFileRow, action: str, payload: Mapping[str, Any], case: CaseView
+    ) -> AuditRecord:
+        return AuditRecord(
+            Kind.DECISION if action == "accept_fix" else Kind.CHANGE,
+            action,
+            f"review_file:{loaded.id}",
+            loaded.enterprise_uscc,
+            loaded.unit,
+            {k: v for k, v in payload.items() if k == "comment"},
+        )
+
+    async def view(
+        self, session: AsyncSession, actor: Actor, loaded: ReviewFileRow, case: CaseView
+    ) -> RectificationView:
+        return rectification_view(case)
+
+
+def rectification_view(case: CaseView) -> RectificationView:
+    return RectificationView(
+        case_id=case.id, version=case.version, state=case.state, outcome=case.outcome, due_on=case.due_on
+    )

@@ -10,15 +10,17 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govservice.db.models import ApplicationRow, CallbackRow, RatingRow, WorkflowCaseRow, WorkOrderRow
 from govservice.domain.actor import Actor, Role
+from govservice.domain.clock import Clock
 from govservice.errors import BadRequest, Forbidden, NotFound, RuleViolation
 from govservice.services.access import DESK_ROLES, grants, visible_clause
+from govservice.services.actions import ActionSubject, ActionUseCase, AuditRecord
 from govservice.services.audit import AuditLog
 from govservice.services.audit.service import Kind
 from govservice.services.context import ServiceContext
@@ -35,6 +37,11 @@ CALLBACK = "record_callback"
 DECISIONS = frozenset({"uphold_appeal", "reject_appeal"})
 
 
+class WorkOrder(NamedTuple):
+    row: WorkOrderRow
+    rating: RatingRow
+
+
 @WORK_ORDERS.facts_builder(SUBJECT_KIND)
 async def work_order_facts(session: AsyncSession, case: CaseView) -> CaseFacts:
     called = await session.scalar(
@@ -47,10 +54,14 @@ async def work_order_facts(session: AsyncSession, case: CaseView) -> CaseFacts:
 
 
 class WorkOrderService:
-    def __init__(self, ctx: ServiceContext, engine: EngineService, audit: AuditLog) -> None:
+    def __init__(
+        self, ctx: ServiceContext, engine: EngineService, audit: AuditLog, actions: ActionUseCase
+    ) -> None:
         self._ctx = ctx
         self._engine = engine
         self._audit = audit
+        self._actions = actions
+        self._subject = WorkOrderActions(self, ctx.clock)
 
     async def open(self, session: AsyncSession, actor: Actor, rating: RatingRow, app: ApplicationRow) -> int:
         """Open the bad review's work order and its case in the caller's unit of work (the rating's)."""
@@ -89,14 +100,12 @@ class WorkOrderService:
     def _may_read(actor: Actor, order: WorkOrderRow, rating: RatingRow) -> bool:
         return grants(actor, roles=DESK_ROLES, advisers=False).allows(order.unit, rating.enterprise_uscc)
 
-    async def _load(
-        self, session: AsyncSession, actor: Actor, order_id: int
-    ) -> tuple[WorkOrderRow, RatingRow]:
+    async def _load(self, session: AsyncSession, actor: Actor, order_id: int) -> WorkOrder:
         order = await session.get(WorkOrderRow, order_id)
         rating = await session.get(RatingRow, order.rating_id) if order is not None else None
         if order is None or rating is None or not self._may_read(actor, order, rating):
             raise NotFound(f"work order {order_id} does not exist", code="work_order_not_found")
-        return order, rating
+        return WorkOrder(order, rating)
 
     def _unit(self, actor: Actor) -> AbstractAsyncContextManager[AsyncSession]:
         """A staff member's reads are audited, so they write: a unit of work; the rater's only read."""
@@ -126,9 +135,13 @@ class WorkOrderService:
         return view
 
     async def _views(
-        self, session: AsyncSession, orders: Sequence[tuple[WorkOrderRow, RatingRow]]
+        self,
+        session: AsyncSession,
+        orders: Sequence[tuple[WorkOrderRow, RatingRow]],
+        known: Mapping[int, CaseView] | None = None,
     ) -> list[WorkOrderView]:
-        """The orders' views, their cases and callbacks read in one statement each."""
+        """The orders' views, their cases and callbacks read in one statement each; ``known``: cases
+        this unit of work already has (an action's), by id."""
         if not orders:
             return []
         callbacks: dict[int, list[CallbackRow]] = {order.id: [] for order, _ in orders}
@@ -136,7 +149,9 @@ class WorkOrderService:
             select(CallbackRow).where(CallbackRow.work_order_id.in_(callbacks)).order_by(CallbackRow.id)
         ):
             callbacks[c.work_order_id].append(c)
-        cases = await self._engine.get_cases([order.case_id for order, _ in orders], session)
+        known = known or {}
+        missing = [order.case_id for order, _ in orders if order.case_id not in known]
+        cases = {**(await self._engine.get_cases(missing, session) if missing else {}), **known}
         return [
             self._view(order, rating, cases[order.case_id], callbacks[order.id]) for order, rating in orders
         ]
@@ -213,11 +228,7 @@ class WorkOrderService:
         return items, (_encode_cursor(items[-1].id) if len(rows) > limit else None)
 
     async def actions(self, actor: Actor, order_id: int) -> builtins.list[ActionOption]:
-        async with self._ctx.sessions() as session:
-            order, _ = await self._load(session, actor, order_id)
-            return await self._engine.available(order.case_id, actor, session)
-
-    # -- acting ----------------------------------------------------------------------------------------
+        return await self._actions.options(self._subject, actor, order_id)
 
     async def act(
         self,
@@ -230,106 +241,119 @@ class WorkOrderService:
     ) -> WorkOrderView:
         """The action, the rating it changes (the fix's stars, an upheld appeal's exclusion) and the
         audit entry: one unit of work."""
-        async with self._ctx.transaction() as session:
-            order, rating = await self._load(session, actor, order_id)
-            in_unit = actor.has(Role.CLERK, Role.SUPERVISOR) and actor.unit == order.unit
-            rater = actor.has(Role.APPLICANT) and actor.ent == rating.enterprise_uscc
-            if action == CALLBACK:
-                await self._record_callback(session, actor, order, rating, payload, in_unit)
-            else:
-                await self._fire(
-                    session, actor, order, rating, action, payload, in_unit, rater, expected_version
-                )
-            (view,) = await self._views(session, [(order, rating)])
-        return view
+        return await self._actions.act(self._subject, actor, order_id, action, payload, expected_version)
 
-    async def _fire(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        order: WorkOrderRow,
-        rating: RatingRow,
-        action: str,
-        payload: Mapping[str, Any],
-        in_unit: bool,
-        rater: bool,
-        expected_version: int | None,
+
+class WorkOrderActions(ActionSubject[WorkOrder, WorkOrderView]):
+    """The handling unit's staff act on their unit's orders, the rater rates the fix (and may
+    appeal); the callback is a record of the order's own, not a step of its case."""
+
+    stepless = frozenset({CALLBACK})
+
+    def __init__(self, service: WorkOrderService, clock: Clock) -> None:
+        self._service = service
+        self._clock = clock
+        self.effects = {
+            "rate_fix": self._rate_fix,
+            "uphold_appeal": self._exclude,
+            CALLBACK: self._record_callback,
+        }
+
+    async def load(self, session: AsyncSession, actor: Actor, subject_id: int) -> WorkOrder:
+        return await self._service._load(session, actor, subject_id)
+
+    def case_id(self, loaded: WorkOrder) -> int:
+        return loaded.row.case_id
+
+    async def check(
+        self, session: AsyncSession, actor: Actor, loaded: WorkOrder, action: str, payload: Mapping[str, Any]
     ) -> None:
-        if action == "rate_fix":
+        order, rating = loaded
+        in_unit = actor.has(Role.CLERK, Role.SUPERVISOR) and actor.unit == order.unit
+        rater = actor.has(Role.APPLICANT) and actor.ent == rating.enterprise_uscc
+        if action == CALLBACK:
+            if not in_unit:
+                raise Forbidden("the handling unit's staff call the rater back", code="role_required")
+            _require(payload, "summary", action)
+        elif action == "rate_fix":
             if not rater:
                 raise Forbidden("the rater rates the fix", code="role_required")
-            stars = _required(payload, "stars", action)
+            _require(payload, "stars", action)
         elif actor.has(Role.CLERK, Role.SUPERVISOR) and not in_unit and not rater:
             raise Forbidden("this work order belongs to another unit", code="other_unit")
         elif action == "appeal":
-            _required(payload, "reason", action)
-        await self._engine.fire(
-            order.case_id,
-            action,
-            actor,
-            session=session,
-            expected_version=expected_version,
-            payload=dict(payload),
-        )
-        if action == "rate_fix":
-            rating.fix_stars = stars
-        elif action == "uphold_appeal":
-            rating.excluded = True
-        self._audit.add(
-            session,
-            actor,
-            Kind.DECISION if action in DECISIONS else Kind.CHANGE,
-            action,
-            f"work_order:{order.id}",
-            enterprise=rating.enterprise_uscc,
-            unit=order.unit,
-            detail={k: v for k, v in payload.items() if k in ("stars", "reason", "comment")},
-        )
+            _require(payload, "reason", action)
+
+    async def _rate_fix(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        loaded: WorkOrder,
+        case: CaseView,
+        payload: Mapping[str, Any],
+    ) -> None:
+        loaded.rating.fix_stars = payload["stars"]
+
+    async def _exclude(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        loaded: WorkOrder,
+        case: CaseView,
+        payload: Mapping[str, Any],
+    ) -> None:
+        loaded.rating.excluded = True  # an upheld appeal takes the rating out of the satisfaction rate
 
     async def _record_callback(
         self,
         session: AsyncSession,
         actor: Actor,
-        order: WorkOrderRow,
-        rating: RatingRow,
+        loaded: WorkOrder,
+        case: CaseView,
         payload: Mapping[str, Any],
-        in_unit: bool,
     ) -> None:
-        if not in_unit:
-            raise Forbidden("the handling unit's staff call the rater back", code="role_required")
-        summary = _required(payload, "summary", CALLBACK)
-        case = await self._engine.get_case(order.case_id, session)
         if case.outcome is not None:
             raise RuleViolation("the work order is closed", code="work_order_closed")
         session.add(
             CallbackRow(
-                work_order_id=order.id,
+                work_order_id=loaded.row.id,
                 caller_sub=actor.sub,
                 caller_name=actor.name or actor.sub,
-                called_at=self._ctx.clock.now(),
-                summary=summary,
+                called_at=self._clock.now(),
+                summary=payload["summary"],
             )
         )
-        self._audit.add(
-            session,
-            actor,
-            Kind.CHANGE,
-            CALLBACK,
+
+    def audit(
+        self, loaded: WorkOrder, action: str, payload: Mapping[str, Any], case: CaseView
+    ) -> AuditRecord:
+        order, rating = loaded
+        detail = None
+        if action != CALLBACK:
+            detail = {k: v for k, v in payload.items() if k in ("stars", "reason", "comment")}
+        return AuditRecord(
+            Kind.DECISION if action in DECISIONS else Kind.CHANGE,
+            action,
             f"work_order:{order.id}",
-            enterprise=rating.enterprise_uscc,
-            unit=order.unit,
+            rating.enterprise_uscc,
+            order.unit,
+            detail,
         )
 
+    async def view(
+        self, session: AsyncSession, actor: Actor, loaded: WorkOrder, case: CaseView
+    ) -> WorkOrderView:
+        (view,) = await self._service._views(session, [loaded], {case.id: case})
+        return view
 
-def _required(payload: Mapping[str, Any], field: str, action: str) -> Any:
-    value = payload.get(field)
-    if value is None:
+
+def _require(payload: Mapping[str, Any], field: str, action: str) -> None:
+    if payload.get(field) is None:
         raise BadRequest(
             f"{action} needs {field}",
             code="validation_failed",
             errors=[{"field": field, "message": f"required for {action}"}],
         )
-    return value
 
 
 def _encode_cursor(last_id: int) -> str:
