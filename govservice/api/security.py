@@ -69,7 +69,7 @@ class RoleGuard:
     def refusal(self) -> str:
         return "this needs one of the roles: " + ", ".join(sorted(self.roles))
 
-    def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         actor = current_actor(connection)
         if actor is ANONYMOUS:
             raise NotAuthenticated("a valid bearer token is required", code="not_authenticated")
@@ -81,7 +81,9 @@ def requires(*roles: Role) -> RoleGuard:
     return RoleGuard(frozenset(roles))
 
 
-def authenticated(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+# Guards are coroutines, though they never wait: Litestar runs a plain function guard in its
+# thread pool, two thread hand-offs per request for a set lookup.
+async def authenticated(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     if current_actor(connection) is ANONYMOUS:
         raise NotAuthenticated("a valid bearer token is required", code="not_authenticated")
 
@@ -92,7 +94,9 @@ SECURED: list[dict[str, list[str]]] = [{BEARER: []}]
 ASSESSMENT_PATH = "/api/v1/assessment"
 
 
-def confine_assessors(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def confine_assessors(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
     """App-wide guard: an actor whose only role is ``assessor`` reaches the assessment API and the
     public routes (no security requirement), and gets 403 everywhere else, whatever the route's
     own guards would say (assessors never see names, USCCs or files)."""
