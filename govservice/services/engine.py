@@ -46,6 +46,7 @@ from govservice.services.engine_plugins import (
     Plugins,
 )
 from govservice.services.engine_reading import EngineReading
+from govservice.services.engine_rows import CASES, DROPPED, EVENTS, PENDING, TIMERS, EventWrite, NewCase
 from govservice.services.engine_steps import (
     actor_roles,
     deterministic,
@@ -54,7 +55,6 @@ from govservice.services.engine_steps import (
     step_write,
     timer_arms,
 )
-from govservice.services.engine_store import CASES, EVENTS, PENDING, TIMERS, EventWrite
 from govservice.services.engine_timers import TimerBacklog, TimerGone, TimerRunner
 from govservice.services.engine_views import (
     CaseView,
@@ -185,7 +185,7 @@ class EngineService(EngineReading):
             )
             case_id = await store.insert_case(
                 s,
-                store.NewCase(
+                NewCase(
                     process_id=process.id,
                     process_version=process.version,
                     state=after.state,
@@ -293,7 +293,7 @@ class EngineService(EngineReading):
         process = await self._catalog.process(case.process_id, case.process_version, s)
         calendar = await self._catalog.calendar_for(case.calendar_version, s)
         if timer is not None and _moved_on(process, case, timer):
-            await store.end_timer(s, timer.id, store.DROPPED, now, f"the case is in {case.state} now")
+            await store.end_timer(s, timer.id, DROPPED, now, f"the case is in {case.state} now")
             return None
         builder = self._plugins.facts_builders.get(case.subject_kind)
         facts = await builder(s, case) if builder is not None else NO_FACTS
@@ -311,7 +311,7 @@ class EngineService(EngineReading):
         except GovServiceError as exc:
             if timer is None:
                 raise
-            await store.end_timer(s, timer.id, store.DROPPED, now, f"not taken: {exc.detail}")
+            await store.end_timer(s, timer.id, DROPPED, now, f"not taken: {exc.detail}")
             return None
         if timer is not None:
             payload = {"timer": {"id": timer.id, "key": timer.key, "dueAt": timer.due_at.isoformat()}}

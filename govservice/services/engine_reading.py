@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govservice.domain.calendar import ClockStatus, WorkingCalendar
 from govservice.services.context import ServiceContext
 from govservice.services.engine_catalog import EngineCatalog
-from govservice.services.engine_store import EVENTS, PENDING, TIMERS
+from govservice.services.engine_rows import EVENTS, PENDING, TIMERS
 from govservice.services.engine_views import CaseView, ClockView, EventView, TimerView, calendar_mark
 
 

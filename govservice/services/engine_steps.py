@@ -12,7 +12,7 @@ import msgspec
 from govservice.domain.actor import Actor
 from govservice.domain.calendar import ClockStatus, WorkingCalendar
 from govservice.services.audit.service import TIMER_ACTOR
-from govservice.services.engine_store import EventWrite, StepWrite, TimerArm
+from govservice.services.engine_rows import EventWrite, StepWrite, TimerArm
 from govservice.services.engine_views import CaseView, EventView, Fired
 from govservice.workflow import CaseState, Move, TimerSpec
 

@@ -6,84 +6,32 @@ PostgreSQL). Nothing here commits; the use case's transaction does."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govservice.db.models.workflow import (
-    WorkflowCaseRow,
-    WorkflowEventRow,
-    WorkflowOutboxRow,
-    WorkflowTimerRow,
-)
 from govservice.db.results import rowcount
 from govservice.domain.calendar import CaseClock
+from govservice.services import engine_store_pg
+from govservice.services.engine_rows import (
+    CANCELLED,
+    CASES,
+    EVENTS,
+    FIRED,
+    OUTBOX,
+    PENDING,
+    TIMERS,
+    EventWrite,
+    NewCase,
+    StepWrite,
+    TimerArm,
+    json_of,
+)
 from govservice.services.engine_views import CaseView
 from govservice.workflow import CaseData
-
-CASES = WorkflowCaseRow.__table__
-EVENTS = WorkflowEventRow.__table__
-TIMERS = WorkflowTimerRow.__table__
-OUTBOX = WorkflowOutboxRow.__table__
-PENDING, FIRED, DROPPED, CANCELLED, FAILED = "pending", "fired", "dropped", "cancelled", "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class TimerArm:
-    key: str
-    action: str
-    state: str | None
-    due_at: datetime
-
-
-@dataclass(slots=True)
-class EventWrite:
-    action: str
-    from_state: str | None
-    actor_sub: str
-    actor_roles: list[str]
-    payload: dict[str, Any] | None
-
-
-@dataclass(slots=True)
-class StepWrite:
-    """Everything one step writes (computed once by the service)."""
-
-    case_id: int
-    seen_version: int
-    state: str
-    version: int
-    outcome: str | None
-    clock: CaseClock
-    data: CaseData
-    due_on: date | None
-    now: datetime
-    event: EventWrite
-    cancel_all: bool = False
-    cancel_state: str | None = None
-    cancel_keys: tuple[str, ...] = ()
-    arm: Sequence[TimerArm] = ()
-    timer_id: int | None = None  # the timer this step fires
-
-
-@dataclass(slots=True)
-class NewCase:
-    process_id: str
-    process_version: int
-    state: str
-    subject_kind: str
-    subject_ref: str | None
-    calendar_version: str
-    clock: CaseClock
-    data: CaseData
-    due_on: date | None
-    now: datetime
-    event: EventWrite
-    arm: Sequence[TimerArm] = field(default_factory=tuple)
 
 
 def case_view(row: Any) -> CaseView:
@@ -107,10 +55,6 @@ def case_view_of(m: Mapping[str, Any]) -> CaseView:
         created_at=m["created_at"],
         updated_at=m["updated_at"],
     )
-
-
-def _json(value: Any) -> Any:
-    return msgspec.to_builtins(value)
 
 
 # Built once: a statement made per call costs more CPU to build and cache-key than to execute.
@@ -187,7 +131,13 @@ async def _arm(session: AsyncSession, case_id: int, arm: Sequence[TimerArm], now
         )
 
 
+def _on_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
 async def insert_case(session: AsyncSession, new: NewCase) -> int:
+    if _on_postgresql(session):
+        return await engine_store_pg.insert_case(session, new)
     case_id: int = (
         await session.execute(
             insert(CASES)
@@ -200,8 +150,8 @@ async def insert_case(session: AsyncSession, new: NewCase) -> int:
                 subject_kind=new.subject_kind,
                 subject_ref=new.subject_ref,
                 calendar_version=new.calendar_version,
-                clock=_json(new.clock),
-                data=_json(new.data),
+                clock=json_of(new.clock),
+                data=json_of(new.data),
                 due_on=new.due_on,
                 created_at=new.now,
                 updated_at=new.now,
@@ -216,6 +166,8 @@ async def insert_case(session: AsyncSession, new: NewCase) -> int:
 
 async def save(session: AsyncSession, step: StepWrite) -> bool:
     """Compare-and-set on the version; False when another step moved the case first (nothing written)."""
+    if _on_postgresql(session):
+        return await engine_store_pg.save(session, step)
     moved = await session.execute(
         _SAVE,
         {
@@ -224,8 +176,8 @@ async def save(session: AsyncSession, step: StepWrite) -> bool:
             "state": step.state,
             "version": step.version,
             "outcome": step.outcome,
-            "clock": _json(step.clock),
-            "data": _json(step.data),
+            "clock": json_of(step.clock),
+            "data": json_of(step.data),
             "due_on": step.due_on,
             "updated_at": step.now,
         },
@@ -287,7 +239,7 @@ async def claim_due(
         .order_by(TIMERS.c.due_at, TIMERS.c.id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if _on_postgresql(session):
         due = due.with_for_update(skip_locked=True)
     claim = (
         update(TIMERS)

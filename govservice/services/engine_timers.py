@@ -15,7 +15,7 @@ from govservice.errors import Conflict
 from govservice.services import engine_store as store
 from govservice.services.aggregates import seconds_since
 from govservice.services.context import ServiceContext
-from govservice.services.engine_store import PENDING, TIMERS
+from govservice.services.engine_rows import FAILED, PENDING, TIMERS
 from govservice.services.engine_views import TimerRun
 
 if TYPE_CHECKING:
@@ -102,6 +102,6 @@ class TimerRunner:
             log.exception("timer %s (case %s, action %s) failed", timer.id, timer.case_id, timer.action)
             async with self._ctx.transaction() as session:
                 await store.end_timer(
-                    session, timer.id, store.FAILED, self._ctx.clock.now(), f"{type(exc).__name__}: {exc}"
+                    session, timer.id, FAILED, self._ctx.clock.now(), f"{type(exc).__name__}: {exc}"
                 )
             return "failed"

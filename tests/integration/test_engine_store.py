@@ -15,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from govservice.bootstrap import engine_extensions
 from govservice.config import PROJECT_ROOT, Settings
 from govservice.db.engine import NestedUnitOfWork, make_engine, make_sessionmaker
-from govservice.db.models import IdempotencyRecord, WorkflowCaseRow, WorkflowEventRow, WorkflowTimerRow
+from govservice.db.models import (
+    IdempotencyRecord,
+    WorkflowCaseRow,
+    WorkflowEventRow,
+    WorkflowOutboxRow,
+    WorkflowTimerRow,
+)
 from govservice.domain.actor import Actor, Role
 from govservice.domain.calendar import WorkingCalendar, decode_year, load_years
 from govservice.domain.clock import ManualClock
@@ -221,6 +227,7 @@ async def test_two_tasks_racing_the_same_transition_exactly_one_wins(
         assert isinstance(losses[0], Conflict) and losses[0].code in lost
         assert (await service.get_case(case.id)).version == 2
         assert await count(engine, WorkflowEventRow, WorkflowEventRow.case_id == case.id) == 2
+        assert await count(engine, WorkflowOutboxRow, WorkflowOutboxRow.case_id == case.id) == 2
         assert await count(engine, WorkflowTimerRow, WorkflowTimerRow.case_id == case.id) == 1
 
 

@@ -40,7 +40,8 @@ from govservice.services.audit.service import Kind
 from govservice.services.catalogue import CatalogueService
 from govservice.services.context import ServiceContext
 from govservice.services.engine import CaseView, EngineService
-from govservice.services.engine_store import CASES, case_view_of
+from govservice.services.engine_rows import CASES
+from govservice.services.engine_store import case_view_of
 from govservice.services.engine_store import remember as remember_case
 from govservice.services.engine_views import calendar_mark
 from govservice.storage import FileStore

@@ -67,9 +67,11 @@ async def add(
     }
     values |= {m: int(measures.get(m, 0)) for m in MEASURES}
     statement = _upsert(session.get_bind().dialect.name, frozenset(measures))
-    # autoflush off: the upsert reads no row, so the application's pending changes need not be
+    # No autoflush: the upsert reads no row, so the application's pending changes need not be
     # flushed (once per change) before it; they go out in one UPDATE at the unit of work's flush.
-    await session.execute(statement, values, execution_options={"autoflush": False})
+    # (The "autoflush" execution option does not reach a Core statement's flush; no_autoflush does.)
+    with session.no_autoflush:
+        await session.execute(statement, values)
 
 
 @functools.cache
