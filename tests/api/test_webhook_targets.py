@@ -20,6 +20,7 @@ from govservice.services.webhooks.courier import MAX_ATTEMPTS, backoff
 from govservice.worker import run_worker
 from tests.api.rating_helpers import approved
 from tests.api.webhook_helpers import (
+    B_URL,
     HOOKS,
     FakeDNS,
     Receiver,
@@ -89,6 +90,27 @@ async def test_a_name_resolving_to_a_link_local_address_is_refused_at_send_time(
     assert retry.status_code == 200, retry.text
     await worker_round(app)
     assert [r.headers["Govservice-Event"] for r in receiver.requests] == ["application.approve"]
+
+
+async def test_a_delivery_connects_to_the_address_that_was_checked_not_to_the_name_again(
+    app: Any,
+    client: httpx.AsyncClient,
+    admin: dict[str, str],
+    people: Any,
+    receiver: Receiver,
+    dns: FakeDNS,
+) -> None:
+    await subscribe(client, admin, B_URL, "application.approve")
+    dns.answers["enforcement.gov.internal"] = ["10.20.0.9", "10.20.0.10"]
+    await approved(client, *people)
+    await worker_round(app)
+
+    [request] = receiver.requests
+    assert dns.asked == [("enforcement.gov.internal", 443)]  # resolved once, by the check
+    # a second lookup by the HTTP client could answer a metadata address: there is none
+    assert request.url.host == "10.20.0.9" and request.headers["host"] == "enforcement.gov.internal"
+    assert request.extensions["sni_hostname"] == "enforcement.gov.internal"  # TLS checks the name
+    assert receiver.addressed() == [B_URL]
 
 
 @pytest.mark.parametrize("answer", [["fe80::1%eth0"], ["::ffff:169.254.169.254"], ["100.100.100.200"]])

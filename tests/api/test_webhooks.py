@@ -60,7 +60,7 @@ async def test_an_approval_is_delivered_signed_to_the_matching_subscription_only
     done = await approved(client, *people)
     await settle_and_run(app, clock)
 
-    assert [str(r.url) for r in receiver.requests] == [A_URL]
+    assert receiver.addressed() == [A_URL]
     request = receiver.requests[0]
     assert request.method == "POST" and request.headers["Govservice-Event"] == "application.approve"
     body = verified(request, a["secret"])

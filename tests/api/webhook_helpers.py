@@ -32,6 +32,11 @@ class Receiver:
             raise httpx.ConnectError("connection refused", request=request)
         return httpx.Response(code, json={"ok": code < 300})
 
+    def addressed(self) -> list[str]:
+        """The URLs as their senders named them: the courier connects to the address it vetted
+        and names the host in the ``Host`` header."""
+        return [str(r.url.copy_with(netloc=r.headers["host"].encode())) for r in self.requests]
+
 
 class FakeDNS:
     """The department's DNS, injected as the courier's resolver: every name is on the internal

@@ -211,11 +211,14 @@ class Courier:
         """POST it if its target is allowed: the status code, and the error if not delivered."""
         target = httpx.URL(url)
         try:
-            refused = await self._targets.refused_target(target, self._resolve)
+            vetted = await self._targets.vet(target, self._resolve)
         except (OSError, TimeoutError) as exc:  # socket.gaierror: the name does not resolve
             return None, f"cannot resolve {target.host}: {str(exc) or type(exc).__name__}"
-        if refused is not None:
-            return None, f"target address refused: {refused}"
-        response = await self._client().post(target, content=body, headers=headers, timeout=TIMEOUT)
+        if vetted.refused is not None:
+            return None, f"target address refused: {vetted.refused}"
+        pinned, host, extensions = vetted.pinned(target)
+        response = await self._client().post(
+            pinned, content=body, headers=headers | host, timeout=TIMEOUT, extensions=extensions
+        )
         code = response.status_code
         return code, None if 200 <= code < 300 else f"HTTP {code}"

@@ -20,6 +20,7 @@ import socket
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -146,20 +147,40 @@ class TargetPolicy:
             return f"{host} is {what}" if what else None
         return f"{host} is a cloud metadata host" if host in METADATA_HOSTS else None
 
-    async def refused_target(self, url: httpx.URL, resolve: Resolver) -> str | None:
-        """Before a delivery: why the URL's host is refused, resolving a name. Raises ``OSError``
-        (``socket.gaierror``) or ``TimeoutError`` when the name does not resolve."""
+    async def vet(self, url: httpx.URL, resolve: Resolver) -> Vetted:
+        """Before a delivery: why the URL's host is refused, resolving a name, and the address to
+        connect to. Raises ``OSError`` (``socket.gaierror``) or ``TimeoutError`` when the name does
+        not resolve."""
         host = _name(url.host)
         reason = self.refused_host(host)
         if reason is not None or host in self.names or literal_address(host) is not None:
-            return reason
+            return Vetted(reason, None)
         port = url.port or (443 if url.scheme == "https" else 80)
         addresses = await asyncio.wait_for(resolve(host, port), RESOLVE_TIMEOUT)
         for text in addresses:
             what = self.refused_address(ipaddress.ip_address(text))
             if what is not None:
-                return f"{host} resolves to {text}, {what}"
-        return None
+                return Vetted(f"{host} resolves to {text}, {what}", None)
+        if not addresses:
+            raise OSError(f"{host} has no address")
+        return Vetted(None, addresses[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Vetted:
+    """A target's verdict: why it is refused (None: allowed) and, for a name that was resolved, the
+    vetted address the delivery connects to. Connecting to that address, not to the name again,
+    leaves no window for a DNS answer that changes between the check and the connection."""
+
+    refused: str | None
+    address: str | None
+
+    def pinned(self, url: httpx.URL) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
+        """The URL to connect to, with the ``Host`` header and TLS server name of the original."""
+        if self.address is None:
+            return url, {}, {}
+        extensions: dict[str, Any] = {"sni_hostname": url.host} if url.scheme == "https" else {}
+        return url.copy_with(host=self.address), {"Host": url.netloc.decode("ascii")}, extensions
 
 
 def _name(host: str) -> str:
