@@ -110,9 +110,15 @@ class CaseClock(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
 
     def due(self, calendar: WorkingCalendar) -> date | None:
         """The last day of the limit; None while idle, or paused or stopped with time left."""
+        return self.reaches(calendar, self.limit)
+
+    def reaches(self, calendar: WorkingCalendar, days: int) -> date | None:
+        """The day on which this clock will have counted ``days`` working days (a limit that runs
+        on the case clock, e.g. the on-site inspection's); None while idle, or paused or stopped
+        before counting them."""
         if not self.runs:
             return None
-        left = self.limit
+        left = days
         for run in self.runs:
             if run.stop is None:
                 return calendar.add_working_days(run.start, max(left, 0))

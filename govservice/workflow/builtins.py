@@ -169,10 +169,21 @@ def count(ctx: EffectContext, *, counter: str) -> None:
 
 
 @effect("arm_timer")
-def arm_timer(ctx: EffectContext, *, action: ActionName, working_days: int, key: str) -> None:
+def arm_timer(
+    ctx: EffectContext, *, action: ActionName, working_days: int, key: str, on_clock: bool = False
+) -> None:
     """A case-wide timer: after ``working_days`` the system takes ``action`` if the case's state
-    then has it (e.g. terminate when tolerated materials were not supplemented in time)."""
-    ctx.arm_timer(key, action, working_days)
+    then has it (e.g. terminate when tolerated materials were not supplemented in time).
+
+    ``onClock``: the working days are the case clock's, counted from its start with paused time
+    left out (art. 45). Cancelled on pausing and armed again on resuming, the timer then falls due
+    as many working days later as the pause lasted; while the clock does not run, none is armed."""
+    if not on_clock:
+        ctx.arm_timer(key, action, working_days)
+        return
+    due_on = ctx.clock.reaches(ctx.calendar, working_days)
+    if due_on is not None:
+        ctx.arm_timer_on(key, action, max(due_on, ctx.today))
 
 
 @effect("cancel_timer")

@@ -113,9 +113,10 @@ class EffectContext:
         self.counters[counter] = self.counters.get(counter, 0) + by
 
     def arm_timer(self, key: str, action: str, working_days: int, state: str | None = None) -> None:
-        self.arm.append(
-            TimerSpec(key, action, self.calendar.add_working_days(self.today, working_days), state)
-        )
+        self.arm_timer_on(key, action, self.calendar.add_working_days(self.today, working_days), state)
+
+    def arm_timer_on(self, key: str, action: str, due_on: date, state: str | None = None) -> None:
+        self.arm.append(TimerSpec(key, action, due_on, state))
 
 
 def _forbidden(transition: Transition, case: CaseState, actor: Actor | None, by_timer: bool) -> list[str]:

@@ -234,3 +234,55 @@ async def test_the_commitment_route_of_the_same_matter_has_no_inspection_state(
     granted = await act(client, staff["clerk"], filed["id"], "grant")
     assert granted["state"] == "post_check" and granted["inspection"] is None
     assert "assign_inspector" not in await _actions(client, staff["head"], filed["id"])
+
+
+async def test_a_hold_moves_the_inspection_limit_by_the_working_days_it_lasted(
+    app: Any,
+    client: httpx.AsyncClient,
+    applicant: dict[str, str],
+    staff: dict[str, dict[str, str]],
+    clock: ManualClock,
+) -> None:
+    accepted = await _accepted(client, applicant, staff["clerk"])  # Monday 2 March: due Monday 16 March
+    assert accepted["inspection"]["dueOn"] == "2026-03-16"
+    clock.advance(timedelta(days=2))  # Wednesday 4 March, 2 WD counted
+    await act(client, staff["clerk"], accepted["id"], "hold", reason="testing")
+    clock.advance(timedelta(days=7))  # Wednesday 11 March: 5 WD on hold, not counted (art. 45)
+    resumed = await act(client, staff["clerk"], accepted["id"], "resume")
+    assert resumed["inspection"]["dueOn"] == "2026-03-23"  # 8 WD left, from the resumption
+
+    clock.advance(timedelta(days=6))  # Tuesday 17 March: past the first date, within the moved one
+    await run_timers(app)
+    events = [e["action"] for e in (await _timeline(client, staff["clerk"], accepted["id"]))["events"]]
+    assert "inspection_overdue" not in events
+    assert (await get(client, staff["clerk"], accepted["id"]))["inspection"]["overdue"] is False
+
+    clock.advance(timedelta(days=7))  # Tuesday 24 March: the moved limit has passed
+    await run_timers(app)
+    events = [e["action"] for e in (await _timeline(client, staff["clerk"], accepted["id"]))["events"]]
+    assert events[-1] == "inspection_overdue"
+    assert (await get(client, staff["clerk"], accepted["id"]))["inspection"]["overdue"] is True
+
+
+async def test_waiting_on_the_applicant_moves_the_inspection_limit_too(
+    client: httpx.AsyncClient, applicant: dict[str, str], staff: dict[str, dict[str, str]], clock: ManualClock
+) -> None:
+    accepted = await _accepted(client, applicant, staff["clerk"])
+    clock.advance(timedelta(days=1))  # Tuesday 3 March, 1 WD counted
+    await act(client, staff["inspector"], accepted["id"], "request_information")
+    clock.advance(timedelta(days=14))  # Tuesday 17 March: 10 WD waiting on the applicant
+    provided = await act(client, applicant, accepted["id"], "provide_information")
+    assert provided["inspection"]["dueOn"] == "2026-03-30"  # 9 WD left from Tuesday 17 March
+
+
+async def test_a_deemed_acceptance_counts_the_inspection_limit_from_arrival(
+    app: Any, client: httpx.AsyncClient, applicant: dict[str, str], clock: ManualClock
+) -> None:
+    filed = await create(client, applicant)
+    await upload_all(client, applicant, filed)
+    await act(client, applicant, filed["id"], "file")  # Monday 2 March: arrival
+    clock.advance(timedelta(days=8))  # Tuesday 10 March: the 5 WD of the acceptance review have passed
+    await run_timers(app)
+    view = await get(client, applicant, filed["id"])
+    assert view["state"] == "inspecting"  # deemed accepted on the day it arrived (art. 32)
+    assert view["inspection"]["dueOn"] == "2026-03-16"  # 10 WD from arrival, not from the deeming

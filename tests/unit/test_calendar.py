@@ -226,6 +226,24 @@ def test_the_due_date_moves_by_exactly_the_working_days_paused(
         assert due == CAL.add_working_days(start, limit)
 
 
+@given(early_days, st.integers(0, 20), st.integers(0, 30), st.integers(1, 20))
+def test_a_limit_on_the_case_clock_is_reached_after_exactly_its_working_days(
+    start: date, run: int, paused: int, days: int
+) -> None:
+    pause_on = start + timedelta(days=run)
+    resume_on = pause_on + timedelta(days=paused)
+    clock = CaseClock(limit=20).start(start).pause(pause_on)
+    used = CAL.working_days_between(start, pause_on)
+    assert clock.reaches(CAL, days) == (CAL.add_working_days(start, days) if used >= days else None)
+    resumed = clock.resume(resume_on)
+    reached = resumed.reaches(CAL, days)
+    if used < days:  # reached after the resumption, the pause not counted
+        assert reached is not None and resumed.elapsed(CAL, reached) == days
+    else:
+        assert reached == CAL.add_working_days(start, days)
+    assert resumed.reaches(CAL, resumed.limit) == resumed.due(CAL)
+
+
 def test_the_clock_reports_its_pauses_and_stops() -> None:
     clock = CaseClock(limit=20)
     assert clock.status is ClockStatus.IDLE and clock.due(CAL) is None
