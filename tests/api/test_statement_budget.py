@@ -22,16 +22,16 @@ from tests.api.apps_helpers import APPROVAL, ENT_A, FINDINGS, INSPECTOR, PDF, ac
 from tests.conftest import TokenFactory
 
 # An action: the application with its case, enterprise, materials and licence (one SELECT); the
-# step (see above); the application's UPDATE; the assessor counts' upserts (one per milestone the
-# step reaches: the approval reaches two); the rows the effects add (the licence, the notice); the
-# audit entry. A GET: that SELECT and the audit entry. An upload: that SELECT, the material's row
-# and the audit entry. The public licence check: one SELECT.
+# step (see above); the application's UPDATE; the rows the effects add (the licence, the notice);
+# the audit entry; last, one upsert of the assessor counts (every row the step adds to: an approval
+# adds to the decided and the concluded row). A GET: that SELECT and the audit entry. An upload:
+# that SELECT, the material's row and the audit entry. The public licence check: one SELECT.
 BUDGETS = {
     "postgresql": {"create": 7, "upload": 3, "get": 2, "file": 5, "accept": 5, "assign_inspector": 4},
     "sqlite": {"create": 9, "upload": 3, "get": 2, "file": 8, "accept": 9, "assign_inspector": 6},
 }
-BUDGETS["postgresql"] |= {"record_inspection": 5, "approve": 8, "verify": 1}
-BUDGETS["sqlite"] |= {"record_inspection": 9, "approve": 11, "verify": 1}
+BUDGETS["postgresql"] |= {"record_inspection": 5, "approve": 7, "verify": 1}
+BUDGETS["sqlite"] |= {"record_inspection": 9, "approve": 10, "verify": 1}
 
 
 @contextmanager

@@ -172,7 +172,7 @@ async def record_acceptance(run: EffectRun) -> None:
     app = await _app(run)
     started = run.case.clock.started_on
     app.accepted_on = started or records.today(run)
-    await counts.add(run.session, counts.ACCEPTED, app.accepted_on, app, route=app.route, n=1)
+    counts.add(run.session, counts.ACCEPTED, app.accepted_on, app, route=app.route, n=1)
 
 
 @APPLICATIONS.effect_handler("issue_deficiency_notice")
@@ -238,7 +238,7 @@ async def _open_supplement_window(run: EffectRun, *, only_if_missing: bool) -> N
     due = records.calendar_of(run).add_working_days(records.today(run), _supplement_days(guide))
     app.supplement_due_on = app.tolerant_due_on = due
     if app.accepted_on is not None:
-        await counts.add(run.session, counts.ACCEPTED, app.accepted_on, app, route=app.route, tolerant=1)
+        counts.add(run.session, counts.ACCEPTED, app.accepted_on, app, route=app.route, tolerant=1)
     records.add_notice(
         run,
         app,
@@ -349,7 +349,7 @@ async def conclude(run: EffectRun) -> None:
     app.materials_count = len(await records.present_materials(run.session, app.id))
     app.visit_tag = "zero_visit" if app.visits == 0 else "one_visit" if app.visits == 1 else "multi_visit"
     app.promise_broken = app.visits > guide.max_visits
-    await counts.add(
+    counts.add(
         run.session,
         counts.CONCLUDED,
         run.today,

@@ -167,7 +167,7 @@ async def record_decision(run: EffectRun, app: ApplicationRow) -> None:
     app.decided_on, app.decision_working_days, app.decision_limit = run.today, days, limit
     inspection_kept = inspection_limits_met(app, run.today)
     app.post_check_due_on = next((t.due_on for t in run.move.arm if t.state in POST_CHECK_STATES), None)
-    await counts.add(
+    counts.add(
         run.session,
         counts.DECIDED,
         run.today,
@@ -199,7 +199,7 @@ async def record_post_check(run: EffectRun, app: ApplicationRow) -> None:
     app.post_checked_on = run.today
     due = app.post_check_due_on
     days = counts.NO_DAYS if app.decision_working_days is None else app.decision_working_days
-    await counts.add(
+    counts.add(
         run.session,
         counts.DECIDED,
         app.decided_on,

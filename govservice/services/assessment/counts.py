@@ -2,9 +2,9 @@
 
 The application steps call :func:`add` in their own transaction when they write a fact the
 indicators count: an acceptance, a tolerant acceptance, a decision, a post-check, a conclusion.
-Each call adds to one row (an upsert), so the counts are exactly the aggregate that
-:func:`rebuild` computes from the applications' fact columns; the migration that introduced them
-and the benchmark's bulk load call :func:`rebuild`.
+The increments are written by one upsert when that transaction commits, so the counts are exactly
+the aggregate that :func:`rebuild` computes from the applications' fact columns; the migration that
+introduced them and the benchmark's bulk load call :func:`rebuild`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ import functools
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, func, insert, literal, select, text
+from sqlalchemy import ColumnElement, case, delete, event, func, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from govservice.db.models import ApplicationCountRow, ApplicationRow
@@ -43,7 +44,7 @@ ACCEPTED, DECIDED, CONCLUDED = "accepted", "decided", "concluded"
 NO_ROUTE, NO_DAYS = "", -1
 
 
-async def add(
+def add(
     session: AsyncSession,
     milestone: str,
     day: date,
@@ -53,33 +54,49 @@ async def add(
     working_days: int = NO_DAYS,
     **measures: int,
 ) -> None:
-    """Add ``measures`` to the (milestone, day, unit, matter, route, working days) row of ``app``."""
+    """Add ``measures`` to the (milestone, day, unit, matter, route, working days) row of ``app``,
+    when the unit of work commits (:func:`_write_pending`)."""
     unknown = set(measures) - set(MEASURES)
     if unknown:
         raise ValueError(f"not a count: {', '.join(sorted(unknown))}")
-    values: dict[str, Any] = {
-        "milestone": milestone,
-        "day": day,
-        "unit": app.unit,
-        "matter_code": app.matter_code,
-        "route": route,
-        "working_days": working_days,
-    }
-    values |= {m: int(measures.get(m, 0)) for m in MEASURES}
-    statement = _upsert(session.get_bind().dialect.name, frozenset(measures))
-    # No autoflush: the upsert reads no row, so the application's pending changes need not be
-    # flushed (once per change) before it; they go out in one UPDATE at the unit of work's flush.
-    # (The "autoflush" execution option does not reach a Core statement's flush; no_autoflush does.)
-    with session.no_autoflush:
-        await session.execute(statement, values)
+    pending: dict[tuple[Any, ...], dict[str, int]] | None = session.info.get(_PENDING)
+    if pending is None:
+        pending = session.info[_PENDING] = {}
+        event.listen(session.sync_session, "before_commit", _write_pending, once=True)
+        event.listen(session.sync_session, "after_rollback", _drop_pending, once=True)
+    row = pending.setdefault((milestone, day, app.unit, app.matter_code, route, working_days), {})
+    for measure, value in measures.items():
+        row[measure] = row.get(measure, 0) + int(value)
+
+
+_PENDING = "govservice.counts"  # session.info: the increments of this unit of work, by row
+
+
+def _write_pending(session: Session) -> None:
+    """Last in the unit of work: its other writes are flushed first, then one upsert adds every
+    increment, rows in key order. A count row is a hot row (every step of a matter and day adds to
+    it), and PostgreSQL holds its lock from the upsert to the commit: only that commit now."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    session.flush()
+    rows = [
+        dict(zip(KEY, key, strict=True)) | {m: row.get(m, 0) for m in MEASURES}
+        for key, row in sorted(pending.items(), key=lambda item: tuple(str(part) for part in item[0]))
+    ]
+    session.execute(_upsert(session.get_bind().dialect.name), rows)
+
+
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 @functools.cache
-def _upsert(dialect: str, measures: frozenset[str]) -> Executable:
-    """One statement per dialect and set of measures, built once (its values are parameters)."""
+def _upsert(dialect: str) -> Executable:
+    """One statement per dialect, built once (its values are parameters)."""
     statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(T)
     return statement.on_conflict_do_update(
-        index_elements=list(KEY), set_={m: T.c[m] + statement.excluded[m] for m in sorted(measures)}
+        index_elements=list(KEY), set_={m: T.c[m] + statement.excluded[m] for m in MEASURES}
     )
 
 
