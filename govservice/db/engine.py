@@ -19,11 +19,13 @@ import contextlib
 import logging
 import os
 import stat
+import time
 from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import Any, Self
 
 from sqlalchemy import event, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 WRITE = "govservice_write"  # execution option: this transaction writes (BEGIN IMMEDIATE on SQLite)
@@ -107,12 +109,39 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, **kwar
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    # No pre-ping: asyncpg's costs three round trips (BEGIN, a query, ROLLBACK) on every checkout,
-    # i.e. on every request. A connection a database restart broke fails the one request that
-    # finds it (503 database_unavailable) and SQLAlchemy then replaces the whole pool; connections
-    # are also renewed every half hour, before idle-connection firewalls drop them.
+    # No pre-ping on every checkout: asyncpg's costs three round trips (BEGIN, a query, ROLLBACK),
+    # i.e. on every request. Only a connection that sat idle (a restart at night finds every one
+    # idle) is pinged, and a dead one replaced before the request gets it. A connection a restart
+    # broke while busy fails its request (503 database_unavailable) and SQLAlchemy then replaces
+    # the whole pool; connections are also renewed every half hour, before firewalls drop them.
     kwargs.setdefault("pool_recycle", 1800)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    event.listen(engine.sync_engine.pool, "checkin", _note_idle)
+    event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle)
+    return engine
+
+
+PING_IDLE_AFTER = 10.0  # seconds a pooled PostgreSQL connection may sit unused before it is pinged
+_IDLE_SINCE = "govservice_idle_since"
+
+
+def _note_idle(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    idle_since = record.info.pop(_IDLE_SINCE, None)
+    if idle_since is None or time.monotonic() - idle_since < PING_IDLE_AFTER:
+        return
+    try:
+        dbapi_connection.ping()
+    except Exception as exc:  # the driver's error, whatever broke the connection
+        log.info(
+            "a pooled connection idle for %.0f s was dead (%s); replacing it",
+            time.monotonic() - idle_since,
+            exc,
+        )
+        raise DisconnectionError("idle pooled connection is dead") from exc
 
 
 def make_sessionmaker(engine: AsyncEngine, *, write: bool = False) -> async_sessionmaker[AsyncSession]:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from govservice.api.app import create_app
 from govservice.auth import KeyStore
 from govservice.config import Settings
+from govservice.db import engine as db_engine
 from govservice.db.engine import make_engine
 from govservice.db.migrations import downgrade, head_revision, upgrade
 from govservice.domain.clock import ManualClock
@@ -65,13 +66,8 @@ async def test_not_ready_when_the_database_does_not_answer(
     assert live.status_code == 200
 
 
-@pytest.mark.skipif(not PG_URL, reason="a PostgreSQL restart: PostgreSQL only")
-async def test_after_the_database_drops_every_connection_one_request_fails_cleanly_and_the_next_works(
-    client: httpx.AsyncClient, engine: AsyncEngine, auth: TokenFactory
-) -> None:
-    """What an operator sees after a PostgreSQL restart, with connections not pinged before use."""
-    admin = auth("admin")
-    assert (await client.get("/api/v1/webhooks", headers=admin)).status_code == 200  # a pooled connection
+async def _drop_every_other_connection() -> None:
+    """What a PostgreSQL restart does to the pool's connections."""
     async with create_async_engine(PG_URL).connect() as other:  # type: ignore[arg-type]
         await other.execute(
             text(
@@ -79,5 +75,28 @@ async def test_after_the_database_drops_every_connection_one_request_fails_clean
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
         )
+
+
+@pytest.mark.skipif(not PG_URL, reason="a PostgreSQL restart: PostgreSQL only")
+async def test_after_the_database_drops_every_connection_one_request_fails_cleanly_and_the_next_works(
+    client: httpx.AsyncClient, engine: AsyncEngine, auth: TokenFactory
+) -> None:
+    """A restart while the connections were just used: they are not pinged before use."""
+    admin = auth("admin")
+    assert (await client.get("/api/v1/webhooks", headers=admin)).status_code == 200  # a pooled connection
+    await _drop_every_other_connection()
     statuses = [(await client.get("/api/v1/webhooks", headers=admin)).status_code for _ in range(3)]
     assert statuses in ([200, 200, 200], [503, 200, 200]), statuses  # at most the first, and never a 500
+
+
+@pytest.mark.skipif(not PG_URL, reason="a PostgreSQL restart: PostgreSQL only")
+async def test_connections_idle_through_a_restart_are_replaced_before_any_request_gets_one(
+    client: httpx.AsyncClient, engine: AsyncEngine, auth: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The usual restart: at night, every pooled connection idle. No request sees it."""
+    admin = auth("admin")
+    assert (await client.get("/api/v1/webhooks", headers=admin)).status_code == 200
+    monkeypatch.setattr(db_engine, "PING_IDLE_AFTER", 0.0)  # every pooled connection counts as idle now
+    await _drop_every_other_connection()
+    statuses = [(await client.get("/api/v1/webhooks", headers=admin)).status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
