@@ -270,8 +270,16 @@ class Ledger:
             f"{len(self.created)} applications, {sum(len(u) for u in self.uploads.values())} uploads, "
             f"{sum(sum(c.values()) for c in self.actions.values())} actions "
             f"{dict(sum(self.actions.values(), Counter()))}; latency p50 {p50 * 1000:.0f} ms, "
-            f"p99 {p99 * 1000:.0f} ms"
+            f"p99 {p99 * 1000:.0f} ms; p99 by operation: {self._p99_by_op()}"
         )
+
+    def _p99_by_op(self) -> str:
+        by_op: dict[str, list[float]] = defaultdict(list)
+        for c in self.live_calls():
+            if c.status is not None:
+                by_op[c.op].append(c.seconds)
+        p99 = {op: sorted(t)[min(len(t) - 1, len(t) * 99 // 100)] for op, t in by_op.items()}
+        return ", ".join(f"{op} {p99[op] * 1000:.0f} ms (n={len(by_op[op])})" for op in sorted(by_op))
 
     def assert_no_failures(self) -> None:
         failures = [
