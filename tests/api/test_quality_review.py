@@ -160,10 +160,16 @@ async def test_two_scores_reconciled_and_an_unqualified_file_opens_a_rectificati
         client, cast, second["id"], "adviser-li", [("review", 25), ("decision", 20), ("acceptance", 10)]
     )
     assert split["needsThird"] is True and split["finalScore"] is None
-    third = await assign(client, cast, second["id"], "staff-zhao")
-    assert [s["position"] for s in third["scores"]] == [1, 2, 3]
+    # the third reviewer is put on the file at once, by the rules (not of the file's unit, not a
+    # party to its case) and the round's seed; nobody has to notice the split and assign one
+    assert [s["position"] for s in split["scores"]] == [1, 2, 3]
+    as_admin = await ok(await client.get(f"/api/v1/review-files/{second['id']}", headers=cast.admin))
+    third = as_admin["scores"][2]["reviewerSub"]
+    assert third in cast.reviewers and third not in {"lawyer-wang", "adviser-li"}
+    again = await assign(client, cast, second["id"], "staff-zhao", 422)
+    assert again["code"] in {"file_fully_assigned", "already_assigned"}
     graded = await score(
-        client, cast, second["id"], "staff-zhao", [("review", 25), ("decision", 25), ("acceptance", 10)]
+        client, cast, second["id"], third, [("review", 25), ("decision", 25), ("acceptance", 10)]
     )
     assert (graded["finalScore"], graded["grade"]) == (45.0, "unqualified")
     order = graded["rectification"]

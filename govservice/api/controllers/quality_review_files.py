@@ -104,7 +104,8 @@ class ReviewFileController(Controller):
         summary="Score the file against its checklist: deductions with comment and pointer",
         description="Once per reviewer. A pointer is `event:SEQ` (a step of the case) or `material:ID`. "
         "When the pair is in, scores within the round's threshold are averaged, further apart a third "
-        "reviewer is needed (`needsThird`); an unqualified file opens a rectification for its unit.",
+        "reviewer is needed (`needsThird`) and put on the file at once when the panel has one eligible; "
+        "an unqualified file opens a rectification for its unit.",
         guards=[requires(Role.REVIEWER)],
         status_code=200,
         responses=problems(400, 401, 403, 404, 409, 415, 422),

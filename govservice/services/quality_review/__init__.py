@@ -35,8 +35,9 @@ all pairs at random, seeded by the round (``assign``). Reviewers see only the fi
 
 Scoring and reconciliation. A score is the checklist's 100 points less the deductions (item,
 points, comment, pointer ``event:SEQ`` of the case or a document); audited with every deduction.
-Two scores within the threshold are averaged; further apart the file needs a third reviewer and
-the median of the three stands. The grade follows the checklist's marks (excellent / qualified /
+Two scores within the threshold are averaged; further apart the file gets a third reviewer at once
+(drawn like the pair; the admin assigns one when nobody on the panel is eligible) and the median
+of the three stands. The grade follows the checklist's marks (excellent / qualified /
 unqualified). An unqualified file opens a rectification for its unit on the
 ``review_rectification`` process (15 WD, overdue after; the panel accepts or returns the fix) in
 the same transaction as the score that decided it.

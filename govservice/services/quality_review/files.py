@@ -163,7 +163,13 @@ class FileService:
         return FileParties(row.unit, frozenset(row.participants), tuple(candidate(m) for m in assigned))
 
     async def _add_reviewer(
-        self, session: AsyncSession, actor: Actor, row: ReviewFileRow, member: PanelMemberRow, position: int
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        row: ReviewFileRow,
+        member: PanelMemberRow,
+        position: int,
+        reason: str | None = None,
     ) -> None:
         session.add(
             ReviewScoreRow(
@@ -182,7 +188,8 @@ class FileService:
             "assign_reviewer",
             f"review_file:{row.id}",
             unit=row.unit,
-            detail={"reviewer": member.sub, "kind": member.kind, "position": position},
+            detail={"reviewer": member.sub, "kind": member.kind, "position": position}
+            | ({"reason": reason} if reason else {}),
         )
 
     async def assign(self, actor: Actor, file_id: int, reviewer_sub: str) -> FileView:
@@ -210,35 +217,48 @@ class FileService:
             round_row = await load_round(session, round_id)
             if round_row.seed is None:
                 raise Conflict("the round's files are not drawn yet", code="not_drawn")
-            panel = list(await session.scalars(select(PanelMemberRow).where(PanelMemberRow.active.is_(True))))
-            by_sub = {m.sub: m for m in panel}
-            load = list(
-                await session.scalars(
-                    select(ReviewScoreRow.reviewer_sub)
-                    .join(ReviewFileRow, ReviewFileRow.id == ReviewScoreRow.file_id)
-                    .where(ReviewFileRow.round_id == round_id)
-                )
-            )
             rows = list(
                 await session.scalars(
                     select(ReviewFileRow).where(ReviewFileRow.round_id == round_id).order_by(ReviewFileRow.id)
                 )
             )
-            for row in rows:
-                parties = await self._parties(session, row)
-                picked = pick_reviewers(
-                    round_row.seed,
-                    row.subject,
-                    parties,
-                    [candidate(m) for m in panel],
-                    load=load,
-                    third=row.needs_third,
-                )
-                for n, pick in enumerate(picked, start=len(parties.assigned) + 1):
-                    await self._add_reviewer(session, actor, row, by_sub[pick.sub], n)
-                    load.append(pick.sub)
+            await self._staff(session, actor, round_row, rows)
             await session.flush()
             return [await self.view(session, actor, row) for row in rows]
+
+    async def _staff(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        round_row: ReviewRoundRow,
+        rows: Sequence[ReviewFileRow],
+        reason: str | None = None,
+    ) -> None:
+        """Complete each file's pair (and its third reviewer when the pair disagreed) from the active
+        panel, at random seeded by the round, the rules applied and the load spread."""
+        assert round_row.seed is not None
+        panel = list(await session.scalars(select(PanelMemberRow).where(PanelMemberRow.active.is_(True))))
+        by_sub = {m.sub: m for m in panel}
+        load = list(
+            await session.scalars(
+                select(ReviewScoreRow.reviewer_sub)
+                .join(ReviewFileRow, ReviewFileRow.id == ReviewScoreRow.file_id)
+                .where(ReviewFileRow.round_id == round_row.id)
+            )
+        )
+        for row in rows:
+            parties = await self._parties(session, row)
+            picked = pick_reviewers(
+                round_row.seed,
+                row.subject,
+                parties,
+                [candidate(m) for m in panel],
+                load=load,
+                third=row.needs_third,
+            )
+            for n, pick in enumerate(picked, start=len(parties.assigned) + 1):
+                await self._add_reviewer(session, actor, row, by_sub[pick.sub], n, reason)
+                load.append(pick.sub)
 
     # -- scoring ---------------------------------------------------------------------------------
 
@@ -302,6 +322,9 @@ class FileService:
             )
         )
         outcome = reconcile([s for s in scored if s is not None], round_row.threshold)
+        if outcome.needs_third and not row.needs_third:  # the pair disagreed: a third, at once
+            row.needs_third = True
+            await self._staff(session, actor, round_row, [row], reason="the pair's scores are too far apart")
         row.needs_third = outcome.needs_third
         if outcome.final is None or row.final_score is not None:
             return
