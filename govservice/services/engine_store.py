@@ -28,7 +28,10 @@ from govservice.services.engine_rows import (
     NewCase,
     StepWrite,
     TimerArm,
-    json_of,
+    event_values,
+    new_case_values,
+    step_values,
+    timer_values,
 )
 from govservice.services.engine_views import CaseView
 from govservice.workflow import CaseData
@@ -95,40 +98,14 @@ async def load_many(session: AsyncSession, case_ids: Sequence[int]) -> dict[int,
 async def _event_and_outbox(
     session: AsyncSession, case_id: int, seq: int, to_state: str, at: datetime, event: EventWrite
 ) -> None:
-    await session.execute(
-        _INSERT_EVENT,
-        {
-            "case_id": case_id,
-            "seq": seq,
-            "action": event.action,
-            "from_state": event.from_state,
-            "to_state": to_state,
-            "actor_sub": event.actor_sub,
-            "actor_roles": event.actor_roles,
-            "at": at,
-            "payload": event.payload,
-        },
-    )
+    await session.execute(_INSERT_EVENT, {"case_id": case_id, "seq": seq} | event_values(to_state, at, event))
     await session.execute(_INSERT_OUTBOX, {"case_id": case_id, "seq": seq, "at": at})
 
 
 async def _arm(session: AsyncSession, case_id: int, arm: Sequence[TimerArm], now: datetime) -> None:
     if arm:
-        await session.execute(
-            insert(TIMERS),
-            [
-                {
-                    "case_id": case_id,
-                    "key": t.key,
-                    "action": t.action,
-                    "state": t.state,
-                    "due_at": t.due_at,
-                    "status": PENDING,
-                    "armed_at": now,
-                }
-                for t in arm
-            ],
-        )
+        rows = [{"case_id": case_id, "status": PENDING, "armed_at": now} | timer_values(t) for t in arm]
+        await session.execute(insert(TIMERS), rows)
 
 
 def _on_postgresql(session: AsyncSession) -> bool:
@@ -139,25 +116,7 @@ async def insert_case(session: AsyncSession, new: NewCase) -> int:
     if _on_postgresql(session):
         return await engine_store_pg.insert_case(session, new)
     case_id: int = (
-        await session.execute(
-            insert(CASES)
-            .values(
-                process_id=new.process_id,
-                process_version=new.process_version,
-                state=new.state,
-                version=1,
-                outcome=None,
-                subject_kind=new.subject_kind,
-                subject_ref=new.subject_ref,
-                calendar_version=new.calendar_version,
-                clock=json_of(new.clock),
-                data=json_of(new.data),
-                due_on=new.due_on,
-                created_at=new.now,
-                updated_at=new.now,
-            )
-            .returning(CASES.c.id)
-        )
+        await session.execute(insert(CASES).values(new_case_values(new)).returning(CASES.c.id))
     ).scalar_one()
     await _event_and_outbox(session, case_id, 1, new.state, new.now, new.event)
     await _arm(session, case_id, new.arm, new.now)
@@ -169,18 +128,7 @@ async def save(session: AsyncSession, step: StepWrite) -> bool:
     if _on_postgresql(session):
         return await engine_store_pg.save(session, step)
     moved = await session.execute(
-        _SAVE,
-        {
-            "b_id": step.case_id,
-            "b_seen": step.seen_version,
-            "state": step.state,
-            "version": step.version,
-            "outcome": step.outcome,
-            "clock": json_of(step.clock),
-            "data": json_of(step.data),
-            "due_on": step.due_on,
-            "updated_at": step.now,
-        },
+        _SAVE, {"b_id": step.case_id, "b_seen": step.seen_version} | step_values(step)
     )
     if rowcount(moved) != 1:
         return False

@@ -20,24 +20,6 @@ from sqlalchemy.sql.selectable import CTE
 from govservice.services import engine_rows as store
 
 CASES, EVENTS, TIMERS, OUTBOX = store.CASES, store.EVENTS, store.TIMERS, store.OUTBOX
-_CASE_COLUMNS = (
-    "process_id",
-    "process_version",
-    "state",
-    "version",
-    "outcome",
-    "subject_kind",
-    "subject_ref",
-    "calendar_version",
-    "clock",
-    "data",
-    "due_on",
-    "created_at",
-    "updated_at",
-)
-_STEP_COLUMNS = ("state", "version", "outcome", "clock", "data", "due_on", "updated_at")
-_EVENT_COLUMNS = ("action", "from_state", "to_state", "actor_sub", "actor_roles", "at", "payload")
-_ARM_COLUMNS = ("key", "action", "state", "due_at")
 
 
 def _bind(table: Any, column: str, prefix: str) -> Any:
@@ -50,8 +32,8 @@ def _writes_of(case: CTE, cancel: tuple[bool, bool, bool, bool] | None, arms: in
     ctes = [
         insert(EVENTS)
         .from_select(
-            ["case_id", "seq", *_EVENT_COLUMNS],
-            select(case.c.id, seq, *(_bind(EVENTS, c, "e_") for c in _EVENT_COLUMNS)),
+            ["case_id", "seq", *store.EVENT_COLUMNS],
+            select(case.c.id, seq, *(_bind(EVENTS, c, "e_") for c in store.EVENT_COLUMNS)),
         )
         .cte("event"),
         insert(OUTBOX)
@@ -78,11 +60,11 @@ def _writes_of(case: CTE, cancel: tuple[bool, bool, bool, bool] | None, arms: in
     for i in range(arms):
         armed = select(
             case.c.id,
-            *(_bind(TIMERS, c, f"a{i}_") for c in _ARM_COLUMNS),
+            *(_bind(TIMERS, c, f"a{i}_") for c in store.TIMER_COLUMNS),
             literal(store.PENDING, TIMERS.c.status.type),
             _bind(TIMERS, "armed_at", "t_"),
         )
-        columns = ["case_id", *_ARM_COLUMNS, "status", "armed_at"]
+        columns = ["case_id", *store.TIMER_COLUMNS, "status", "armed_at"]
         ctes.append(insert(TIMERS).from_select(columns, armed).cte(f"armed{i}"))
     return ctes
 
@@ -92,7 +74,7 @@ def _save(cancel: tuple[bool, bool, bool, bool] | None, arms: int) -> Executable
     moved = (
         update(CASES)
         .where(CASES.c.id == bindparam("b_id"), CASES.c.version == bindparam("b_seen"))
-        .values({c: _bind(CASES, c, "c_") for c in _STEP_COLUMNS})
+        .values({c: _bind(CASES, c, "c_") for c in store.STEP_COLUMNS})
         .returning(CASES.c.id)
         .cte("moved")
     )
@@ -103,31 +85,25 @@ def _save(cancel: tuple[bool, bool, bool, bool] | None, arms: int) -> Executable
 def _insert(arms: int) -> Executable:
     new = (
         insert(CASES)
-        .values({c: _bind(CASES, c, "c_") for c in _CASE_COLUMNS})
+        .values({c: _bind(CASES, c, "c_") for c in store.NEW_CASE_COLUMNS})
         .returning(CASES.c.id)
         .cte("new")
     )
     return select(new.c.id).add_cte(*_writes_of(new, None, arms))
 
 
+def _prefixed(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
+    return {f"{prefix}{column}": value for column, value in values.items()}
+
+
 def _event_params(seq: int, to_state: str, at: Any, event: store.EventWrite) -> dict[str, Any]:
-    return {
-        "e_seq": seq,
-        "e_action": event.action,
-        "e_from_state": event.from_state,
-        "e_to_state": to_state,
-        "e_actor_sub": event.actor_sub,
-        "e_actor_roles": event.actor_roles,
-        "e_at": at,
-        "e_payload": event.payload,
-    }
+    return {"e_seq": seq} | _prefixed("e_", store.event_values(to_state, at, event))
 
 
 def _arm_params(arm: Any, now: Any) -> dict[str, Any]:
     params: dict[str, Any] = {"t_armed_at": now}
     for i, timer in enumerate(arm):
-        params |= {f"a{i}_key": timer.key, f"a{i}_action": timer.action, f"a{i}_state": timer.state}
-        params[f"a{i}_due_at"] = timer.due_at
+        params |= _prefixed(f"a{i}_", store.timer_values(timer))
     return params
 
 
@@ -139,15 +115,7 @@ async def save(session: AsyncSession, step: store.StepWrite) -> bool:
         cancel = (step.cancel_all, by_state, by_keys, step.timer_id is not None)
         params |= {"t_cancelled_at": step.now, "t_fired": step.timer_id}
         params |= {"t_state": step.cancel_state, "t_keys": list(step.cancel_keys)}
-    params |= {
-        "c_state": step.state,
-        "c_version": step.version,
-        "c_outcome": step.outcome,
-        "c_clock": store.json_of(step.clock),
-        "c_data": store.json_of(step.data),
-        "c_due_on": step.due_on,
-        "c_updated_at": step.now,
-    }
+    params |= _prefixed("c_", store.step_values(step))
     params |= _event_params(step.version, step.state, step.now, step.event)
     params |= _arm_params(step.arm, step.now)
     moved = (await session.execute(_save(cancel, len(step.arm)), params)).scalar_one()
@@ -155,21 +123,7 @@ async def save(session: AsyncSession, step: store.StepWrite) -> bool:
 
 
 async def insert_case(session: AsyncSession, new: store.NewCase) -> int:
-    params: dict[str, Any] = {
-        "c_process_id": new.process_id,
-        "c_process_version": new.process_version,
-        "c_state": new.state,
-        "c_version": 1,
-        "c_outcome": None,
-        "c_subject_kind": new.subject_kind,
-        "c_subject_ref": new.subject_ref,
-        "c_calendar_version": new.calendar_version,
-        "c_clock": store.json_of(new.clock),
-        "c_data": store.json_of(new.data),
-        "c_due_on": new.due_on,
-        "c_created_at": new.now,
-        "c_updated_at": new.now,
-    }
+    params = _prefixed("c_", store.new_case_values(new))
     params |= _event_params(1, new.state, new.now, new.event)
     params |= _arm_params(new.arm, new.now)
     case_id: int = (await session.execute(_insert(len(new.arm)), params)).scalar_one()

@@ -53,6 +53,10 @@ async def _timeline(client: httpx.AsyncClient, headers: dict[str, str], app_id: 
     return (await client.get(f"/api/v1/applications/{app_id}/timeline", headers=headers)).json()  # type: ignore[no-any-return]
 
 
+async def _event_actions(client: httpx.AsyncClient, headers: dict[str, str], app_id: int) -> list[str]:
+    return [e["action"] for e in (await _timeline(client, headers, app_id))["events"]]
+
+
 async def _on_time(client: httpx.AsyncClient) -> tuple[int, int]:
     board = (await client.get(BOARD, params={"from": "2026-03-01", "to": "2026-04-30"})).json()
     [unit] = [u for u in board["units"] if u["unit"] == APPROVAL]
@@ -169,7 +173,7 @@ async def test_an_inspection_past_its_10_working_days_is_overdue_in_the_queue_an
     await act(client, staff["head"], late["id"], "assign_inspector", inspector="insp-7")
     clock.advance(timedelta(days=15))  # Tuesday 17 March: the 16th was the inspection's last day
     await run_timers(app)
-    events = [e["action"] for e in (await _timeline(client, staff["clerk"], late["id"]))["events"]]
+    events = await _event_actions(client, staff["clerk"], late["id"])
     assert events[-1] == "inspection_overdue"  # the durable timer fired, the case stays where it is
     view = await get(client, staff["clerk"], late["id"])
     assert view["state"] == "inspecting" and view["inspection"]["overdue"] is True and view["overdue"] is True
@@ -219,7 +223,7 @@ async def test_a_decision_past_3_working_days_after_the_inspection_is_overdue(
         and view["inspection"]["decisionOverdue"] is True
         and view["overdue"] is True
     )
-    events = [e["action"] for e in (await _timeline(client, staff["head"], accepted["id"]))["events"]]
+    events = await _event_actions(client, staff["head"], accepted["id"])
     assert events[-1] == "decision_overdue"
     await act(client, staff["head"], accepted["id"], "approve")
     assert await _on_time(client) == (0, 1)
@@ -253,13 +257,13 @@ async def test_a_hold_moves_the_inspection_limit_by_the_working_days_it_lasted(
 
     clock.advance(timedelta(days=6))  # Tuesday 17 March: past the first date, within the moved one
     await run_timers(app)
-    events = [e["action"] for e in (await _timeline(client, staff["clerk"], accepted["id"]))["events"]]
+    events = await _event_actions(client, staff["clerk"], accepted["id"])
     assert "inspection_overdue" not in events
     assert (await get(client, staff["clerk"], accepted["id"]))["inspection"]["overdue"] is False
 
     clock.advance(timedelta(days=7))  # Tuesday 24 March: the moved limit has passed
     await run_timers(app)
-    events = [e["action"] for e in (await _timeline(client, staff["clerk"], accepted["id"]))["events"]]
+    events = await _event_actions(client, staff["clerk"], accepted["id"])
     assert events[-1] == "inspection_overdue"
     assert (await get(client, staff["clerk"], accepted["id"]))["inspection"]["overdue"] is True
 

@@ -322,10 +322,10 @@ class FileService:
             )
         )
         outcome = reconcile([s for s in scored if s is not None], round_row.threshold)
-        if outcome.needs_third and not row.needs_third:  # the pair disagreed: a third, at once
-            row.needs_third = True
-            await self._staff(session, actor, round_row, [row], reason="the pair's scores are too far apart")
+        split = outcome.needs_third and not row.needs_third
         row.needs_third = outcome.needs_third
+        if split:  # the pair disagreed: a third reviewer, at once
+            await self._staff(session, actor, round_row, [row], reason="the pair's scores are too far apart")
         if outcome.final is None or row.final_score is not None:
             return
         row.final_score = outcome.final
