@@ -3,10 +3,11 @@
 Every request runs on exactly one pooled connection (one unit of work), so the pool's size bounds
 the requests a process serves at once; the rest wait for a connection (``pool_timeout``).
 
-SQLite: the driver's own transaction handling is switched off and SQLAlchemy emits ``BEGIN``
-itself, so that a writing unit of work starts with ``BEGIN IMMEDIATE`` (it takes the write lock at
-once, waiting up to ``busy_timeout``), while reads start with a plain deferred ``BEGIN`` and never
-wait for a writer (WAL). A deferred transaction that reads and then writes could otherwise fail
+SQLite: statements run on the event loop (:mod:`govservice.db.sqlite_driver`). The driver's own
+transaction handling is switched off and SQLAlchemy emits ``BEGIN`` itself, so that a writing unit
+of work starts with ``BEGIN IMMEDIATE`` (it takes the write lock at once, waiting for another
+process's writer in a thread), while reads start with a plain deferred ``BEGIN`` and never wait
+for a writer (WAL). A deferred transaction that reads and then writes could otherwise fail
 with "database is locked" the moment another writer commits in between.
 
 The SQLite file and its ``-wal``/``-shm`` files are the owner's only (0600), in a 0700 directory:
@@ -20,13 +21,18 @@ import logging
 import os
 import stat
 import time
+from collections.abc import Callable
 from contextvars import ContextVar, Token
+from functools import partial
 from pathlib import Path
 from typing import Any, Self
 
 from sqlalchemy import event, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
+
+from govservice.db import sqlite_driver
 
 WRITE = "govservice_write"  # execution option: this transaction writes (BEGIN IMMEDIATE on SQLite)
 _IN_UNIT: ContextVar[bool] = ContextVar("govservice_in_unit_of_work", default=False)
@@ -38,9 +44,34 @@ class NestedUnitOfWork(RuntimeError):
     work. On SQLite it waits for the write lock its own task holds; under load it exhausts the pool."""
 
 
+class UnitSyncSession(Session):
+    """The synchronous session under a unit of work: it runs the unit's commit hooks
+    (:func:`before_commit`) and forgets what the unit noted in ``info`` when it rolls back."""
+
+
+_COMMIT_HOOKS = "govservice.commit_hooks"
+
+
+def before_commit(session: AsyncSession, hook: Callable[[Session], None]) -> None:
+    """Run ``hook`` once, last before the unit of work commits; not at all if it rolls back."""
+    session.info.setdefault(_COMMIT_HOOKS, []).append(hook)
+
+
+@event.listens_for(UnitSyncSession, "before_commit")
+def _run_commit_hooks(session: Session) -> None:
+    for hook in session.info.pop(_COMMIT_HOOKS, ()):
+        hook(session)
+
+
+@event.listens_for(UnitSyncSession, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    session.info.clear()
+
+
 class UnitSession(AsyncSession):
     """A session that refuses to be opened (``async with``) inside another one of the same task."""
 
+    sync_session_class = UnitSyncSession
     _unit_token: Token[bool] | None = None
 
     async def __aenter__(self) -> Self:
@@ -56,16 +87,6 @@ class UnitSession(AsyncSession):
             if self._unit_token is not None:
                 _IN_UNIT.reset(self._unit_token)
                 self._unit_token = None
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN (see _sqlite_begin)
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -105,8 +126,9 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, **kwar
         path = make_url(url).database
         if path and path != ":memory:" and not path.startswith("file:"):
             _private_sqlite_file(Path(path))
-        engine = create_async_engine(url, **kwargs)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        engine = create_async_engine(
+            url, async_creator=partial(sqlite_driver.connect, path or ":memory:"), **kwargs
+        )
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     # No pre-ping on every checkout: asyncpg's costs three round trips (BEGIN, a query, ROLLBACK),

@@ -1,7 +1,8 @@
 """The engine's rows, on SQLAlchemy Core, inside the caller's unit of work (one session, one
 transaction) on either database: load a case, insert one, compare-and-set save a step with its
-event, its outbox row and its timers, and claim due timers (``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL). Nothing here commits; the use case's transaction does."""
+event, its outbox row (PostgreSQL: a CTE of the step's statement; SQLite: a trigger) and its
+timers, and claim due timers (``FOR UPDATE SKIP LOCKED`` on PostgreSQL). Nothing here commits;
+the use case's transaction does."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from govservice.services.engine_rows import (
     CASES,
     EVENTS,
     FIRED,
-    OUTBOX,
     PENDING,
     TIMERS,
     EventWrite,
@@ -63,7 +63,6 @@ def case_view_of(m: Mapping[str, Any]) -> CaseView:
 # Built once: a statement made per call costs more CPU to build and cache-key than to execute.
 _LOAD = select(CASES).where(CASES.c.id == bindparam("b_id"))
 _INSERT_EVENT = insert(EVENTS)
-_INSERT_OUTBOX = insert(OUTBOX)
 _SAVE = update(CASES).where(CASES.c.id == bindparam("b_id"), CASES.c.version == bindparam("b_seen"))
 
 
@@ -95,11 +94,11 @@ async def load_many(session: AsyncSession, case_ids: Sequence[int]) -> dict[int,
     return cases
 
 
-async def _event_and_outbox(
+async def _event(
     session: AsyncSession, case_id: int, seq: int, to_state: str, at: datetime, event: EventWrite
 ) -> None:
+    """The event; on SQLite its outbox row is written by a trigger (migration 0017)."""
     await session.execute(_INSERT_EVENT, {"case_id": case_id, "seq": seq} | event_values(to_state, at, event))
-    await session.execute(_INSERT_OUTBOX, {"case_id": case_id, "seq": seq, "at": at})
 
 
 async def _arm(session: AsyncSession, case_id: int, arm: Sequence[TimerArm], now: datetime) -> None:
@@ -118,7 +117,7 @@ async def insert_case(session: AsyncSession, new: NewCase) -> int:
     case_id: int = (
         await session.execute(insert(CASES).values(new_case_values(new)).returning(CASES.c.id))
     ).scalar_one()
-    await _event_and_outbox(session, case_id, 1, new.state, new.now, new.event)
+    await _event(session, case_id, 1, new.state, new.now, new.event)
     await _arm(session, case_id, new.arm, new.now)
     return case_id
 
@@ -132,7 +131,7 @@ async def save(session: AsyncSession, step: StepWrite) -> bool:
     )
     if rowcount(moved) != 1:
         return False
-    await _event_and_outbox(session, step.case_id, step.version, step.state, step.now, step.event)
+    await _event(session, step.case_id, step.version, step.state, step.now, step.event)
     ending = update(TIMERS).where(TIMERS.c.case_id == step.case_id, TIMERS.c.status == PENDING)
     if step.timer_id is not None:
         ending = ending.where(TIMERS.c.id != step.timer_id)

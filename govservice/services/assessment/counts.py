@@ -13,13 +13,14 @@ import functools
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, event, func, insert, literal, select, text
+from sqlalchemy import ColumnElement, case, delete, func, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
+from govservice.db.engine import before_commit
 from govservice.db.models import ApplicationCountRow, ApplicationRow
 
 T, A = ApplicationCountRow.__table__, ApplicationRow
@@ -62,8 +63,7 @@ def add(
     pending: dict[tuple[Any, ...], dict[str, int]] | None = session.info.get(_PENDING)
     if pending is None:
         pending = session.info[_PENDING] = {}
-        event.listen(session.sync_session, "before_commit", _write_pending, once=True)
-        event.listen(session.sync_session, "after_rollback", _drop_pending, once=True)
+        before_commit(session, _write_pending)
     row = pending.setdefault((milestone, day, app.unit, app.matter_code, route, working_days), {})
     for measure, value in measures.items():
         row[measure] = row.get(measure, 0) + int(value)
@@ -85,10 +85,6 @@ def _write_pending(session: Session) -> None:
         for key, row in sorted(pending.items(), key=lambda item: tuple(str(part) for part in item[0]))
     ]
     session.execute(_upsert(session.get_bind().dialect.name), rows)
-
-
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
 
 
 @functools.cache

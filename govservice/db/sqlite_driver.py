@@ -1,0 +1,186 @@
+"""SQLite connections whose statements run on the event loop, for SQLAlchemy's aiosqlite dialect.
+
+Why not aiosqlite's own connection: it runs every call (execute, fetch, close, commit) in a thread
+of its own and hands the result back through the event loop, two thread switches per call. A step
+makes about twenty such calls, each a few microseconds of SQLite work, so the switches were most
+of a step's time (and the GIL hand-offs much of its CPU). Here a call runs where it is made, and
+only two kinds of statement leave the loop for a thread, so that no request stalls the others:
+
+- a statement that finds the database locked by another process (another ``govservice`` command
+  writing): the loop never waits on SQLite's busy handler; the statement is retried in a thread
+  that waits up to ``BUSY_TIMEOUT_MS``. SQLite undoes a statement that returned ``SQLITE_BUSY``,
+  so running it again is safe. Within one process writers already take turns before they start
+  (:meth:`govservice.services.context.ServiceContext.transaction`);
+- a read (``SELECT``) still running after ``READ_SLICE`` seconds, a report over many rows, say: a
+  progress handler interrupts it and it runs again, whole, in a thread. An interrupted ``SELECT``
+  leaves its transaction as it was; a write is never interrupted (SQLite would roll back the
+  whole transaction), and writes are short.
+
+The connection has the part of aiosqlite's interface that SQLAlchemy's adapter uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+BUSY_TIMEOUT_MS = 30000
+READ_SLICE = 0.002  # seconds a SELECT may run on the event loop before it moves to a thread
+_CHECK_EVERY = 1000  # SQLite virtual-machine instructions between two looks at the clock
+_PLAIN_READ = re.compile(r"\s*(SELECT|WITH)\b(?!.*\b(INSERT|UPDATE|DELETE|REPLACE)\b)", re.I | re.S)
+_BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+_T = TypeVar("_T")
+
+
+def _pragmas(conn: sqlite3.Connection) -> None:
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=0"):
+        conn.execute(f"PRAGMA {pragma}")
+
+
+async def connect(database: str) -> LoopConnection:
+    """A connection to ``database`` (a path, ``:memory:`` or a ``file:`` URI) in autocommit mode:
+    SQLAlchemy emits ``BEGIN`` itself (:func:`govservice.db.engine._sqlite_begin`)."""
+    uri = database.startswith("file:")
+    if not uri and database != ":memory:":
+        database = str(Path(database))
+    conn = sqlite3.connect(database, uri=uri, isolation_level=None, check_same_thread=False)
+    try:
+        _pragmas(conn)
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode not in _BUSY:
+            conn.close()
+            raise
+        await asyncio.to_thread(_patiently, conn, lambda: _pragmas(conn))
+    return LoopConnection(conn)
+
+
+def _patiently(conn: sqlite3.Connection, work: Callable[[], _T]) -> _T:
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    try:
+        return work()
+    finally:
+        conn.execute("PRAGMA busy_timeout=0")
+
+
+class LoopConnection:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn: sqlite3.Connection | None = conn
+        self.deadline: float | None = None
+        conn.set_progress_handler(self._past_deadline, _CHECK_EVERY)
+
+    def _past_deadline(self) -> int:
+        return int(self.deadline is not None and time.perf_counter() > self.deadline)
+
+    @property
+    def _connection(self) -> sqlite3.Connection | None:  # SQLAlchemy's adapter: "still open?"
+        return self._conn
+
+    @property
+    def raw(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise ValueError("no active connection")
+        return self._conn
+
+    @property
+    def isolation_level(self) -> str | None:
+        return self.raw.isolation_level
+
+    async def run(self, work: Callable[[], _T], *, read: bool = False) -> _T:
+        """``work`` on the loop; in a thread if the database is locked or a read runs long."""
+        self.deadline = time.perf_counter() + READ_SLICE if read else None
+        try:
+            return work()
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode not in _BUSY and exc.sqlite_errorcode != sqlite3.SQLITE_INTERRUPT:
+                raise
+        finally:
+            self.deadline = None
+        return await asyncio.to_thread(_patiently, self.raw, work)
+
+    def cursor(self) -> LoopCursor:
+        return LoopCursor(self)
+
+    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> LoopCursor:
+        cursor = self.cursor()
+        await cursor.execute(sql, parameters)
+        return cursor
+
+    async def commit(self) -> None:
+        await self.run(self.raw.commit)
+
+    async def rollback(self) -> None:
+        await self.run(self.raw.rollback)
+
+    async def create_function(self, *args: Any, **kwargs: Any) -> None:
+        self.raw.create_function(*args, **kwargs)
+
+    async def close(self) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+class LoopCursor:
+    """A cursor that holds its result rows: a ``SELECT`` is run and read whole in one go, so that
+    when it has to move to a thread it is run again from the start, never resumed halfway."""
+
+    def __init__(self, connection: LoopConnection) -> None:
+        self._connection = connection
+        self._cursor = connection.raw.cursor()
+        self._rows: deque[Any] = deque()
+        self.arraysize = 1
+
+    async def __aenter__(self) -> LoopCursor:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> LoopCursor:
+        def run() -> list[Any]:
+            self._cursor.execute(sql, parameters)
+            return self._cursor.fetchall() if self._cursor.description else []
+
+        self._rows = deque(await self._connection.run(run, read=bool(_PLAIN_READ.match(sql))))
+        return self
+
+    async def executemany(self, sql: str, parameters: Sequence[Sequence[Any]]) -> LoopCursor:
+        await self._connection.run(lambda: self._cursor.executemany(sql, parameters))
+        self._rows = deque()
+        return self
+
+    async def fetchone(self) -> Any:
+        return self._rows.popleft() if self._rows else None
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        return [self._rows.popleft() for _ in range(min(size or self.arraysize, len(self._rows)))]
+
+    async def fetchall(self) -> list[Any]:
+        rows = list(self._rows)
+        self._rows.clear()
+        return rows
+
+    async def close(self) -> None:
+        self._rows.clear()
+        self._cursor.close()
