@@ -13,7 +13,6 @@ from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govservice import __version__
-from govservice.api.controllers.action_bodies import publish_action_bodies
 from govservice.api.controllers.applications import ApplicationController
 from govservice.api.controllers.assessment import AssessmentController
 from govservice.api.controllers.audit import AuditController
@@ -50,15 +49,11 @@ from govservice.api.docs import assets_router, openapi_config
 from govservice.api.hooks import before_request
 from govservice.api.idempotency import IdempotencyMiddleware
 from govservice.api.observe import RequestObserver
-from govservice.api.openapi_bounds import publish_item_bounds
-from govservice.api.openapi_examples import publish_examples
-from govservice.api.openapi_polish import polish_openapi
+from govservice.api.openapi_finish import finish_openapi_when_built
 from govservice.api.pages import COMPRESS_FROM, SKIP_COMPRESSION
 from govservice.api.problems import EXCEPTION_HANDLERS
-from govservice.api.request_id_docs import publish_request_id
 from govservice.api.security import BearerAuthentication, confine_assessors
 from govservice.api.web import TEMPLATE_CONFIG, web_routers
-from govservice.api.webhook_docs import publish_webhooks
 from govservice.auth import Authenticator, KeyStore
 from govservice.bootstrap import build_services, make_database
 from govservice.config import Settings
@@ -191,10 +186,5 @@ def create_app(
     app.state.signing_keys = keys  # not `keys`: State is a mapping and has a keys() method
     app.state.authenticator = Authenticator(settings, keys, clock, http)
     app.state.head_revision = head_revision()
-    publish_item_bounds(app)
-    publish_webhooks(app, settings.workflows_dir)
-    publish_request_id(app)
-    polish_openapi(app)  # renames components that publish_item_bounds matches by title
-    publish_action_bodies(app)
-    publish_examples(app)
+    finish_openapi_when_built(app)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -20,6 +22,7 @@ def alembic_config() -> Config:
     return config
 
 
+@functools.cache  # the scripts a process was started with; parsing them costs a test app 0.1 s
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
