@@ -11,8 +11,9 @@ only two kinds of statement leave the loop for a thread, so that no request stal
   that waits up to ``BUSY_TIMEOUT_MS``. SQLite undoes a statement that returned ``SQLITE_BUSY``,
   so running it again is safe. Within one process writers already take turns before they start
   (:meth:`govservice.services.context.ServiceContext.transaction`);
-- a read (``SELECT``) still running after ``READ_SLICE`` seconds, a report over many rows, say: a
-  progress handler interrupts it and it runs again, whole, in a thread. An interrupted ``SELECT``
+- a read (``SELECT``) that has used ``READ_SLICE`` seconds of CPU, a report over many rows, say
+  (CPU, not wall-clock time, so that a busy machine does not move short reads): a progress handler
+  interrupts it and it runs again, whole, in a thread. An interrupted ``SELECT``
   leaves its transaction as it was; a write is never interrupted (SQLite would roll back the
   whole transaction), and writes are short.
 
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 BUSY_TIMEOUT_MS = 30000
-READ_SLICE = 0.002  # seconds a SELECT may run on the event loop before it moves to a thread
+READ_SLICE = 0.002  # CPU seconds a SELECT may take on the event loop before it moves to a thread
 _CHECK_EVERY = 1000  # SQLite virtual-machine instructions between two looks at the clock
 _PLAIN_READ = re.compile(r"\s*(SELECT|WITH)\b(?!.*\b(INSERT|UPDATE|DELETE|REPLACE)\b)", re.I | re.S)
 _BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
@@ -75,7 +76,7 @@ class LoopConnection:
         conn.set_progress_handler(self._past_deadline, _CHECK_EVERY)
 
     def _past_deadline(self) -> int:
-        return int(self.deadline is not None and time.perf_counter() > self.deadline)
+        return int(self.deadline is not None and time.thread_time() > self.deadline)
 
     @property
     def _connection(self) -> sqlite3.Connection | None:  # SQLAlchemy's adapter: "still open?"
@@ -93,7 +94,7 @@ class LoopConnection:
 
     async def run(self, work: Callable[[], _T], *, read: bool = False) -> _T:
         """``work`` on the loop; in a thread if the database is locked or a read runs long."""
-        self.deadline = time.perf_counter() + READ_SLICE if read else None
+        self.deadline = time.thread_time() + READ_SLICE if read else None
         try:
             return work()
         except sqlite3.OperationalError as exc:
