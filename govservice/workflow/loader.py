@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,9 +14,14 @@ from govservice.workflow.process import Process, compile_process
 from govservice.workflow.registry import Registry
 
 
+@functools.lru_cache(maxsize=128)  # the same files are read by every app and worker a process builds
+def _decoded(raw: bytes) -> ProcessDefinition:
+    return msgspec.yaml.decode(raw, type=ProcessDefinition)  # frozen: safe to share
+
+
 def decode_process(raw: bytes, file: str) -> ProcessDefinition:
     try:
-        return msgspec.yaml.decode(raw, type=ProcessDefinition)
+        return _decoded(raw)
     except msgspec.ValidationError as exc:
         message = str(exc)
         if "got `bool`" in message:
