@@ -15,7 +15,11 @@ only two kinds of statement leave the loop for a thread, so that no request stal
   (CPU, not wall-clock time, so that a busy machine does not move short reads): a progress handler
   interrupts it and it runs again, whole, in a thread. An interrupted ``SELECT``
   leaves its transaction as it was; a write is never interrupted (SQLite would roll back the
-  whole transaction), and writes are short.
+  whole transaction), and writes are short;
+- the WAL checkpoint, which copies the log into the database file and syncs it (tens of
+  milliseconds): SQLite's automatic one would run inside a commit, on the loop, so it is switched
+  off and every ``CHECKPOINT_EVERY`` writing commits of this process the committing unit of work
+  runs a passive one in a thread before it hands its connection back.
 
 The connection has the part of aiosqlite's interface that SQLAlchemy's adapter uses.
 """
@@ -33,6 +37,7 @@ from typing import Any, TypeVar
 
 BUSY_TIMEOUT_MS = 30000
 READ_SLICE = 0.002  # CPU seconds a SELECT may take on the event loop before it moves to a thread
+CHECKPOINT_EVERY = 200  # writing commits between two WAL checkpoints (SQLite's own: 1,000 pages)
 _CHECK_EVERY = 1000  # SQLite virtual-machine instructions between two looks at the clock
 _PLAIN_READ = re.compile(r"\s*(SELECT|WITH)\b(?!.*\b(INSERT|UPDATE|DELETE|REPLACE)\b)", re.I | re.S)
 _BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
@@ -40,7 +45,14 @@ _T = TypeVar("_T")
 
 
 def _pragmas(conn: sqlite3.Connection) -> None:
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=0"):
+    pragmas = (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "foreign_keys=ON",
+        "busy_timeout=0",
+        "wal_autocheckpoint=0",
+    )
+    for pragma in pragmas:
         conn.execute(f"PRAGMA {pragma}")
 
 
@@ -69,9 +81,14 @@ def _patiently(conn: sqlite3.Connection, work: Callable[[], _T]) -> _T:
         conn.execute("PRAGMA busy_timeout=0")
 
 
+class _Checkpoints:
+    writes_since = 0  # writing commits of this process since its last checkpoint
+
+
 class LoopConnection:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn: sqlite3.Connection | None = conn
+        self._changes = conn.total_changes
         self.deadline: float | None = None
         conn.set_progress_handler(self._past_deadline, _CHECK_EVERY)
 
@@ -114,6 +131,13 @@ class LoopConnection:
 
     async def commit(self) -> None:
         await self.run(self.raw.commit)
+        changes, self._changes = self._changes, self.raw.total_changes
+        if changes == self._changes:
+            return
+        _Checkpoints.writes_since += 1
+        if _Checkpoints.writes_since >= CHECKPOINT_EVERY:
+            _Checkpoints.writes_since = 0
+            await asyncio.to_thread(self.raw.execute, "PRAGMA wal_checkpoint(PASSIVE)")
 
     async def rollback(self) -> None:
         await self.run(self.raw.rollback)
