@@ -3,8 +3,8 @@
 Why not aiosqlite's own connection: it runs every call (execute, fetch, close, commit) in a thread
 of its own and hands the result back through the event loop, two thread switches per call. A step
 makes about twenty such calls, each a few microseconds of SQLite work, so the switches were most
-of a step's time (and the GIL hand-offs much of its CPU). Here a call runs where it is made, and
-only two kinds of statement leave the loop for a thread, so that no request stalls the others:
+of a step's time (and the GIL hand-offs much of its CPU). Here a call runs where it is made; only
+these leave the loop for a thread, so that no request stalls the others:
 
 - a statement that finds the database locked by another process (another ``govservice`` command
   writing): the loop never waits on SQLite's busy handler; the statement is retried in a thread
@@ -32,7 +32,7 @@ import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from functools import partial
 from typing import Any, TypeVar
 
 BUSY_TIMEOUT_MS = 30000
@@ -59,18 +59,16 @@ def _pragmas(conn: sqlite3.Connection) -> None:
 async def connect(database: str) -> LoopConnection:
     """A connection to ``database`` (a path, ``:memory:`` or a ``file:`` URI) in autocommit mode:
     SQLAlchemy emits ``BEGIN`` itself (:func:`govservice.db.engine._sqlite_begin`)."""
-    uri = database.startswith("file:")
-    if not uri and database != ":memory:":
-        database = str(Path(database))
-    conn = sqlite3.connect(database, uri=uri, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(
+        database, uri=database.startswith("file:"), isolation_level=None, check_same_thread=False
+    )
+    connection = LoopConnection(conn)
     try:
-        _pragmas(conn)
-    except sqlite3.OperationalError as exc:
-        if exc.sqlite_errorcode not in _BUSY:
-            conn.close()
-            raise
-        await asyncio.to_thread(_patiently, conn, lambda: _pragmas(conn))
-    return LoopConnection(conn)
+        await connection.run(partial(_pragmas, conn))  # WAL mode waits for a lock another process holds
+    except BaseException:
+        connection.stop()
+        raise
+    return connection
 
 
 def _patiently(conn: sqlite3.Connection, work: Callable[[], _T]) -> _T:
@@ -123,11 +121,6 @@ class LoopConnection:
 
     def cursor(self) -> LoopCursor:
         return LoopCursor(self)
-
-    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> LoopCursor:
-        cursor = self.cursor()
-        await cursor.execute(sql, parameters)
-        return cursor
 
     async def commit(self) -> None:
         await self.run(self.raw.commit)
