@@ -1,8 +1,14 @@
 """Content-addressed storage of uploaded files (SHA-256), on a local directory by default.
 
 A file is stored once however often it is uploaded; its address is its digest, so a stored
-file cannot change without its address changing. Writes go to a temporary name first and are
-renamed into place, so a crash never leaves a half-written file under a valid address.
+file cannot change without its address changing.
+
+An upload is staged before its unit of work starts: written and synced under a temporary name,
+which nothing addresses. The unit of work checks the upload and, if it takes it, places the staged
+file under its address (a rename) before it writes the row that names it; a file that is not
+placed is removed when the upload ends. So the slow part, the sync to disk, is never inside a
+transaction (on SQLite, writers take turns: a sync there held up every other writer), a crash never
+leaves a half-written file under a valid address, and a refused upload leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -11,18 +17,40 @@ import asyncio
 import hashlib
 import os
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Protocol
 
 
+class StagedFile(Protocol):
+    @property
+    def digest(self) -> str: ...
+
+    async def keep(self) -> str:
+        """Place the file under its address (idempotent); returns the digest."""
+        ...
+
+
 class FileStore(Protocol):
-    async def put(self, content: bytes) -> str: ...
+    def staged(self, content: bytes) -> AbstractAsyncContextManager[StagedFile]: ...
     async def get(self, digest: str) -> bytes: ...
     async def exists(self, digest: str) -> bool: ...
 
 
 def sha256_hex(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+class _LocalStaged:
+    def __init__(self, store: LocalFileStore, digest: str, temporary: Path | None) -> None:
+        self._store, self.digest, self.temporary = store, digest, temporary
+
+    async def keep(self) -> str:
+        if self.temporary is not None:
+            await asyncio.to_thread(self._store._place, self.temporary, self.digest)
+            self.temporary = None
+        return self.digest
 
 
 class LocalFileStore:
@@ -34,26 +62,38 @@ class LocalFileStore:
             raise ValueError("not a SHA-256 hex digest")
         return self._root / digest[:2] / digest[2:4] / digest
 
-    async def put(self, content: bytes) -> str:
+    @asynccontextmanager
+    async def staged(self, content: bytes) -> AsyncIterator[_LocalStaged]:
         digest = sha256_hex(content)
-        await asyncio.to_thread(self._write, digest, content)
-        return digest
+        temporary = await asyncio.to_thread(self._stage, digest, content)
+        staged = _LocalStaged(self, digest, temporary)
+        try:
+            yield staged
+        finally:
+            if staged.temporary is not None:  # not kept: the upload was refused or failed
+                await asyncio.to_thread(staged.temporary.unlink, True)
 
-    def _write(self, digest: str, content: bytes) -> None:
-        path = self._path(digest)
-        if path.exists():
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+    def _stage(self, digest: str, content: bytes) -> Path | None:
+        """The content written and synced under a temporary name; None if it is stored already."""
+        if self._path(digest).exists():
+            return None
+        staging = self._root / "staging"
+        staging.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=staging, prefix=".upload-")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(content)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.replace(tmp, path)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            Path(name).unlink(missing_ok=True)
             raise
+        return Path(name)
+
+    def _place(self, temporary: Path, digest: str) -> None:
+        path = self._path(digest)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temporary, path)  # the same content if another upload placed it first
 
     async def get(self, digest: str) -> bytes:
         return await asyncio.to_thread(self._path(digest).read_bytes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import update
@@ -37,8 +38,19 @@ from govservice.services.audit.service import Kind
 from govservice.services.catalogue import CatalogueService
 from govservice.services.context import ServiceContext
 from govservice.services.engine import CaseView, EngineService
-from govservice.storage import FileStore
+from govservice.storage import FileStore, StagedFile
 from govservice.workflow import ActionOption
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingFile:
+    """An upload as received: its file already staged (:meth:`FileStore.staged`)."""
+
+    filename: str
+    content_type: str
+    content: bytes
+    staged: StagedFile
+
 
 TERMINAL_OUTCOMES = ("approved", "denied", "refused", "withdrawn", "terminated", "completed", "revoked")
 # States in which an applicant may upload; supplements may come in any open state.
@@ -175,7 +187,8 @@ class ApplicationService(ApplicationReads):
         content_type: str,
         content: bytes,
     ) -> MaterialView:
-        async with self._ctx.transaction() as session:
+        # staged (written and synced) before the unit of work, placed inside it if the upload is taken
+        async with self._files.staged(content) as staged, self._ctx.transaction() as session:
             app = await self._load(session, application_id, actor)
             case = await self._engine.get_case(app.case_id, session)
             guide = await records.guide(session, app)
@@ -183,8 +196,9 @@ class ApplicationService(ApplicationReads):
             if case.state not in UPLOAD_STATES and case.outcome is None:  # only supplements may come now
                 present = await records.present_materials(session, app.id)
                 outstanding = await outstanding_supplements(session, app, present)
+            incoming = IncomingFile(filename, content_type, content, staged)
             return await self._store_upload(
-                session, actor, app, case, guide, outstanding, material_code, filename, content_type, content
+                session, actor, app, case, guide, outstanding, material_code, incoming
             )
 
     async def _store_upload(
@@ -196,10 +210,9 @@ class ApplicationService(ApplicationReads):
         guide: Any,
         outstanding: tuple[str, ...],
         material_code: str,
-        filename: str,
-        content_type: str,
-        content: bytes,
+        incoming: IncomingFile,
     ) -> MaterialView:
+        filename, content_type, content = incoming.filename, incoming.content_type, incoming.content
         if not (actor.has(Role.APPLICANT) and actor.ent == app.enterprise_uscc) and not actor.has(Role.CLERK):
             raise Forbidden(
                 "materials are uploaded by the applicant (or a clerk at the window)", code="role_required"
@@ -224,7 +237,7 @@ class ApplicationService(ApplicationReads):
                 code="upload_not_open",
             )
         check_upload(material, filename, content_type, content)
-        digest = await self._files.put(content)  # content-addressed: a rollback leaves a harmless orphan
+        digest = await incoming.staged.keep()  # content-addressed: a rollback leaves a harmless orphan
         if material_code in await records.present_materials(session, app.id):  # read with the application
             await session.execute(
                 update(MaterialRow)

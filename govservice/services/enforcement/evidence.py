@@ -79,8 +79,9 @@ class EvidenceService:
         self, actor: Actor, inspection_id: int, *, filename: str, content: bytes, note: str | None
     ) -> EvidenceView:
         """One unit of work: the inspection and its officers checked, the file stored (content-addressed:
-        a rollback leaves a harmless orphan), its row written."""
-        async with self._ctx.transaction() as session:
+        staged before the transaction, placed in it; a rollback leaves a harmless orphan), its row written."""
+        assert self._ctx.files is not None
+        async with self._ctx.files.staged(content) as staged, self._ctx.transaction() as session:
             inspection = await self._inspection(session, actor, inspection_id)
             if not actor.has(Role.INSPECTOR) or actor.sub not in (inspection.officer_a, inspection.officer_b):
                 raise Forbidden(
@@ -94,8 +95,7 @@ class EvidenceService:
                 max_bytes=MAX_BYTES,
                 what="evidence (a JPG or PNG photo, or a PDF)",
             )
-            assert self._ctx.files is not None
-            digest = await self._ctx.files.put(content)
+            digest = await staged.keep()
             row = EvidenceRow(
                 inspection_id=inspection.id,
                 sha256=digest,

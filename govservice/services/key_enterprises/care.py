@@ -182,14 +182,14 @@ class CareService:
             filename, content, (FileFormat.PDF,), max_bytes=MAX_REPORT_BYTES, what="the check-up report"
         )
         assert self._ctx.files is not None
-        digest = await self._ctx.files.put(content)
-        async with self._ctx.transaction() as session:
+        async with self._ctx.files.staged(content) as staged, self._ctx.transaction() as session:
             await self._served(session, actor, uscc)
             row = await self._checkup(session, uscc, year)
             if row.completed_on is not None:
                 raise Conflict(
                     f"the {year} check-up is completed; its report is final", code="checkup_completed"
                 )
+            digest = await staged.keep()
             row.report_sha256, row.report_filename, row.report_size = digest, safe_name, len(content)
             await session.flush()
             view = _checkup_view(row)
