@@ -1,7 +1,8 @@
 """Engine and session factories for SQLite (embedded default) and PostgreSQL.
 
 Every request runs on exactly one pooled connection (one unit of work), so the pool's size bounds
-the requests a process serves at once; the rest wait for a connection (``pool_timeout``).
+the requests a process serves at once; the rest wait, in arrival order, for a unit of work to end
+(:class:`UnitSession`), up to ``pool_timeout``.
 
 SQLite: statements run on the event loop (:mod:`govservice.db.sqlite_driver`). The driver's own
 transaction handling is switched off and SQLAlchemy emits ``BEGIN`` itself, so that a writing unit
@@ -16,11 +17,13 @@ see :func:`_private_sqlite_file`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
 import stat
 import time
+import weakref
 from collections.abc import Callable
 from contextvars import ContextVar, Token
 from functools import partial
@@ -29,8 +32,10 @@ from typing import Any, Self
 
 from sqlalchemy import event, make_url
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 
 from govservice.db import sqlite_driver
 
@@ -68,25 +73,61 @@ def _forget_on_rollback(session: Session) -> None:
     session.info.clear()
 
 
+def _turns(pool: QueuePool) -> asyncio.Semaphore:
+    """The units of work of this pool and event loop take turns here, first come first served, as
+    many at once as the pool has connections, so that no checkout waits inside the pool: its queue
+    lets a newcomer take a connection handed back for a waiter, who goes to the back (at 64 clients
+    on PostgreSQL some requests waited 2 s while the median was 0.4 s)."""
+    by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+    by_loop = pool.__dict__.setdefault("_govservice_turns", weakref.WeakKeyDictionary())
+    loop = asyncio.get_running_loop()
+    turns = by_loop.get(loop)
+    if turns is None:
+        turns = by_loop[loop] = asyncio.Semaphore(pool.size() + pool._max_overflow)
+    return turns
+
+
+def refuse_nested_unit() -> None:
+    """Raises :class:`NestedUnitOfWork` when this task already holds a unit of work's session."""
+    if _IN_UNIT.get():
+        raise NestedUnitOfWork("a second database session inside a unit of work: pass the session down")
+
+
 class UnitSession(AsyncSession):
-    """A session that refuses to be opened (``async with``) inside another one of the same task."""
+    """A unit of work's session: it refuses to be opened (``async with``) inside another one of the
+    same task, and it waits for its turn (:func:`_turns`) before it may take a connection."""
 
     sync_session_class = UnitSyncSession
     _unit_token: Token[bool] | None = None
+    _turn: asyncio.Semaphore | None = None
 
     async def __aenter__(self) -> Self:
-        if _IN_UNIT.get():
-            raise NestedUnitOfWork("a second database session inside a unit of work: pass the session down")
+        refuse_nested_unit()
+        pool = getattr(self.sync_session.bind, "pool", None)  # an engine's; none when bound to a connection
+        if isinstance(pool, QueuePool) and pool._max_overflow >= 0:  # else the pool never makes one wait
+            turn = _turns(pool)
+            try:
+                async with asyncio.timeout(pool.timeout()):
+                    await turn.acquire()
+            except TimeoutError:
+                raise PoolTimeout(f"no database connection within {pool.timeout():.0f} s") from None
+            self._turn = turn
         self._unit_token = _IN_UNIT.set(True)
-        return await super().__aenter__()
+        return self
 
     async def __aexit__(self, *exc: Any) -> None:
         try:
             await super().__aexit__(*exc)
         finally:
-            if self._unit_token is not None:
-                _IN_UNIT.reset(self._unit_token)
-                self._unit_token = None
+            self._leave()
+
+    def _leave(self) -> None:
+        if self._unit_token is not None:
+            _IN_UNIT.reset(self._unit_token)
+            self._unit_token = None
+        if self._turn is not None:
+            self._turn.release()
+            self._turn = None
 
 
 def _sqlite_begin(conn: Any) -> None:

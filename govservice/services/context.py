@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from govservice.auth import KeyStore
 from govservice.config import Settings
-from govservice.db.engine import make_sessionmaker
+from govservice.db.engine import make_sessionmaker, refuse_nested_unit
 from govservice.domain.clock import Clock
 from govservice.domain.packages import ServicePackage
 from govservice.storage import FileStore
@@ -47,7 +47,10 @@ class ServiceContext:
         block (rolled back on an exception). Everything the use case reads and writes goes through
         this session, its audit entries included."""
         turn = self.write_turns if self.write_turns is not None else contextlib.nullcontext()
-        async with self.writers() as session, turn, session.begin():  # a nested session fails first
+        refuse_nested_unit()  # before it would wait for the turn its own task holds
+        # The write turn before the session's turn for a connection: writers waiting for theirs hold
+        # no connection that a reader could use meanwhile.
+        async with turn, self.writers() as session, session.begin():
             yield session
 
     @asynccontextmanager
