@@ -27,6 +27,7 @@ The connection has the part of aiosqlite's interface that SQLAlchemy's adapter u
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import sqlite3
 import time
@@ -41,7 +42,23 @@ CHECKPOINT_EVERY = 200  # writing commits between two WAL checkpoints (SQLite's 
 _CHECK_EVERY = 1000  # SQLite virtual-machine instructions between two looks at the clock
 _PLAIN_READ = re.compile(r"\s*(SELECT|WITH)\b(?!.*\b(INSERT|UPDATE|DELETE|REPLACE)\b)", re.I | re.S)
 _BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+
+
+@functools.lru_cache(maxsize=4096)  # the statements are SQLAlchemy's compiled (cached) strings
+def _plain_read(sql: str) -> bool:
+    return _PLAIN_READ.match(sql) is not None
 _T = TypeVar("_T")
+
+
+def _pragma(conn: sqlite3.Connection, pragma: str) -> None:
+    """Run ``PRAGMA pragma`` to its end. Most pragmas answer a row; a cursor left holding it keeps
+    its statement in progress until the cursor is collected, and a commit on the connection
+    meanwhile fails ("cannot commit transaction - SQL statements in progress")."""
+    cursor = conn.execute(f"PRAGMA {pragma}")
+    try:
+        cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def _pragmas(conn: sqlite3.Connection) -> None:
@@ -53,7 +70,7 @@ def _pragmas(conn: sqlite3.Connection) -> None:
         "wal_autocheckpoint=0",
     )
     for pragma in pragmas:
-        conn.execute(f"PRAGMA {pragma}")
+        _pragma(conn, pragma)
 
 
 async def connect(database: str) -> LoopConnection:
@@ -72,11 +89,11 @@ async def connect(database: str) -> LoopConnection:
 
 
 def _patiently(conn: sqlite3.Connection, work: Callable[[], _T]) -> _T:
-    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    _pragma(conn, f"busy_timeout={BUSY_TIMEOUT_MS}")
     try:
         return work()
     finally:
-        conn.execute("PRAGMA busy_timeout=0")
+        _pragma(conn, "busy_timeout=0")
 
 
 class _Checkpoints:
@@ -130,7 +147,7 @@ class LoopConnection:
         _Checkpoints.writes_since += 1
         if _Checkpoints.writes_since >= CHECKPOINT_EVERY:
             _Checkpoints.writes_since = 0
-            await asyncio.to_thread(self.raw.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+            await asyncio.to_thread(_pragma, self.raw, "wal_checkpoint(PASSIVE)")
 
     async def rollback(self) -> None:
         await self.run(self.raw.rollback)
@@ -180,7 +197,7 @@ class LoopCursor:
             self._cursor.execute(sql, parameters)
             return self._cursor.fetchall() if self._cursor.description else []
 
-        self._rows = deque(await self._connection.run(run, read=bool(_PLAIN_READ.match(sql))))
+        self._rows = deque(await self._connection.run(run, read=_plain_read(sql)))
         return self
 
     async def executemany(self, sql: str, parameters: Sequence[Sequence[Any]]) -> LoopCursor:
