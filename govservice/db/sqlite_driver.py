@@ -47,6 +47,8 @@ _BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 @functools.lru_cache(maxsize=4096)  # the statements are SQLAlchemy's compiled (cached) strings
 def _plain_read(sql: str) -> bool:
     return _PLAIN_READ.match(sql) is not None
+
+
 _T = TypeVar("_T")
 
 
