@@ -116,6 +116,7 @@ def build_services(
     mock transport and a fake resolver."""
     ensure_private_dir(settings.var_dir)
     files = LocalFileStore(settings.var_dir / "files")
+    files.sweep_staged()
     ctx = ServiceContext(
         settings=settings,
         engine=engine,

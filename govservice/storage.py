@@ -6,21 +6,29 @@ file cannot change without its address changing.
 An upload is staged before its unit of work starts: written and synced under a temporary name,
 which nothing addresses. The unit of work checks the upload and, if it takes it, places the staged
 file under its address (a rename) before it writes the row that names it; a file that is not
-placed is removed when the upload ends. So the slow part, the sync to disk, is never inside a
-transaction (on SQLite, writers take turns: a sync there held up every other writer), a crash never
-leaves a half-written file under a valid address, and a refused upload leaves nothing behind.
+placed is removed when the upload ends (one left by a process that died meanwhile is swept when
+the next process starts: :meth:`LocalFileStore.sweep_staged`). So the slow part, the sync to
+disk, is never inside a transaction (on SQLite, writers take turns: a sync there held up every
+other writer), a crash never leaves a half-written file under a valid address, and a refused
+upload leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import logging
 import os
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Protocol
+
+STALE_STAGED_SECONDS = 3600  # no upload stays staged this long: its process died mid-upload
+log = logging.getLogger("govservice.storage")
 
 
 class StagedFile(Protocol):
@@ -94,6 +102,21 @@ class LocalFileStore:
         path = self._path(digest)
         path.parent.mkdir(parents=True, exist_ok=True)
         os.replace(temporary, path)  # the same content if another upload placed it first
+
+    def sweep_staged(self, older_than: float = STALE_STAGED_SECONDS) -> int:
+        """Remove staged files older than ``older_than`` seconds; returns how many."""
+        staging = self._root / "staging"
+        if not staging.is_dir():
+            return 0
+        cutoff, removed = time.time() - older_than, 0
+        for path in staging.glob(".upload-*"):
+            with contextlib.suppress(FileNotFoundError):  # another process swept it first
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+        if removed:
+            log.info("removed %d staged upload(s) left by a process that stopped mid-upload", removed)
+        return removed
 
     async def get(self, digest: str) -> bytes:
         return await asyncio.to_thread(self._path(digest).read_bytes)
