@@ -82,8 +82,11 @@ class CatalogueService:
     def invalidate(self) -> None:
         self._cache = None
 
-    async def get(self, code: str, version: int | None = None) -> PublishedMatter:
-        async with self._ctx.sessions() as session:
+    async def get(
+        self, code: str, version: int | None = None, *, session: AsyncSession | None = None
+    ) -> PublishedMatter:
+        """``session``: the caller's unit of work, to read in (else a read of its own)."""
+        async with self._ctx.reading(session) as session:
             query = select(MatterVersionRow).where(MatterVersionRow.code == code)
             query = (
                 query.where(MatterVersionRow.version == version)
@@ -109,9 +112,10 @@ class CatalogueService:
             raise NotFound(f"matter {code} is not in the catalogue", code="matter_not_found")
         return [_from_row(row) for row in rows]
 
-    async def for_filing(self, code: str) -> PublishedMatter:
-        """The version an application is filed against; a cancelled matter is 410 naming its replacement."""
-        matter = await self.get(code)
+    async def for_filing(self, code: str, session: AsyncSession) -> PublishedMatter:
+        """The version an application is filed against, read in the filing's unit of work; a
+        cancelled matter is 410 naming its replacement."""
+        matter = await self.get(code, session=session)
         change = matter.guide.status_change
         if matter.guide.status is MatterStatus.CANCELLED and change is not None:
             replacement = change.replacement

@@ -89,15 +89,16 @@ class ApplicationService(ApplicationReads):
         comment: str | None = None,
     ) -> ApplicationView:
         uscc = self._enterprise_of(actor, enterprise_uscc, channel)
-        matter = await self._catalogue.for_filing(matter_code)
-        guide = matter.guide
-        if route not in guide.routes:
-            raise RuleViolation(
-                f"matter {matter_code} offers the routes {', '.join(guide.routes)}, not {route}",
-                code="route_not_offered",
-            )
-        process_id = guide.processes[route]
-        async with self._ctx.transaction() as session:  # the enterprise, the case and the application
+        # one unit of work: the matter's version, the enterprise, the case and the application
+        async with self._ctx.transaction() as session:
+            matter = await self._catalogue.for_filing(matter_code, session)
+            guide = matter.guide
+            if route not in guide.routes:
+                raise RuleViolation(
+                    f"matter {matter_code} offers the routes {', '.join(guide.routes)}, not {route}",
+                    code="route_not_offered",
+                )
+            process_id = guide.processes[route]
             enterprise = await enterprise_names.register_or_read(
                 session, uscc, enterprise_name, at=self._ctx.clock.now()
             )
