@@ -64,6 +64,7 @@ class _LocalStaged:
 class LocalFileStore:
     def __init__(self, root: Path) -> None:
         self._root = root
+        self._staging = root / "staging"  # on the same file system, so that placing is a rename
 
     def _path(self, digest: str) -> Path:
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
@@ -85,9 +86,8 @@ class LocalFileStore:
         """The content written and synced under a temporary name; None if it is stored already."""
         if self._path(digest).exists():
             return None
-        staging = self._root / "staging"
-        staging.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=staging, prefix=".upload-")
+        self._staging.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self._staging, prefix=".upload-")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(content)
@@ -105,11 +105,10 @@ class LocalFileStore:
 
     def sweep_staged(self, older_than: float = STALE_STAGED_SECONDS) -> int:
         """Remove staged files older than ``older_than`` seconds; returns how many."""
-        staging = self._root / "staging"
-        if not staging.is_dir():
+        if not self._staging.is_dir():
             return 0
         cutoff, removed = time.time() - older_than, 0
-        for path in staging.glob(".upload-*"):
+        for path in self._staging.glob(".upload-*"):
             with contextlib.suppress(FileNotFoundError):  # another process swept it first
                 if path.stat().st_mtime < cutoff:
                     path.unlink()

@@ -33,7 +33,6 @@ import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Any, TypeVar
 
 BUSY_TIMEOUT_MS = 30000
@@ -83,7 +82,8 @@ async def connect(database: str) -> LoopConnection:
     )
     connection = LoopConnection(conn)
     try:
-        await connection.run(partial(_pragmas, conn))  # WAL mode waits for a lock another process holds
+        # WAL mode waits for a lock another process holds
+        await connection.run(functools.partial(_pragmas, conn))
     except BaseException:
         connection.stop()
         raise
