@@ -1,8 +1,9 @@
 """The engine's rows, on SQLAlchemy Core, inside the caller's unit of work (one session, one
 transaction) on either database: load a case, insert one, compare-and-set save a step with its
-event, its outbox row (PostgreSQL: a CTE of the step's statement; SQLite: a trigger) and its
-timers, and claim due timers (``FOR UPDATE SKIP LOCKED`` on PostgreSQL). Nothing here commits;
-the use case's transaction does."""
+event, its outbox row and its timers, and claim due timers (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL). On PostgreSQL a step is one data-modifying statement (CTEs); on SQLite triggers write
+the outbox row with the event and end a finished case's timers with its UPDATE. Nothing here
+commits; the use case's transaction does."""
 
 from __future__ import annotations
 
@@ -132,12 +133,12 @@ async def save(session: AsyncSession, step: StepWrite) -> bool:
     if rowcount(moved) != 1:
         return False
     await _event(session, step.case_id, step.version, step.state, step.now, step.event)
-    ending = update(TIMERS).where(TIMERS.c.case_id == step.case_id, TIMERS.c.status == PENDING)
-    if step.timer_id is not None:
-        ending = ending.where(TIMERS.c.id != step.timer_id)
-    if step.cancel_all:
-        await session.execute(ending.values(status=CANCELLED, cancelled_at=step.now))
-    elif step.cancel_state is not None or step.cancel_keys:
+    # a step that ends the case (cancel_all) had its pending timers ended by the case's UPDATE, by
+    # trigger (migration 0018); the timer that fired the step is marked fired already
+    if not step.cancel_all and (step.cancel_state is not None or step.cancel_keys):
+        ending = update(TIMERS).where(TIMERS.c.case_id == step.case_id, TIMERS.c.status == PENDING)
+        if step.timer_id is not None:
+            ending = ending.where(TIMERS.c.id != step.timer_id)
         which = TIMERS.c.state == step.cancel_state
         if step.cancel_keys:
             which = which | TIMERS.c.key.in_(step.cancel_keys)

@@ -485,6 +485,21 @@ async def test_a_case_wide_timer_fires_only_while_its_action_is_available(
     assert windows == {"dropped": "the case is in review now"}
 
 
+async def test_a_case_that_ends_ends_every_timer_still_pending(
+    service: EngineService, clock: ManualClock
+) -> None:
+    case = await service.start_case("timed", subject_kind="application", actor=CLERK)
+    await service.fire(case.id, "take", CLERK)  # arms `window`, ended by no transition of its own
+    clock.advance(timedelta(hours=2))
+    await service.fire(case.id, "withdraw", CLERK)
+    assert (await service.get_case(case.id)).outcome == "done"
+    timers = await service.timers(case.id)
+    assert {t.status for t in timers} == {"cancelled"}  # waiting's deadline when taken, the window now
+    assert [t.cancelled_at for t in timers if t.key == "window"] == [clock.now()]
+    clock.advance(timedelta(days=30))
+    assert (await service.run_due_timers("w1")).claimed == 0
+
+
 @pytest.fixture
 async def second_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(settings.database_url)
