@@ -57,10 +57,12 @@ class Authenticator:
         self._settings = settings
         self._keys = keys
         self._own_keys: dict[str, Key] = {}  # by kid: the active token key and retired ones in force
-        # Tokens whose signature this process has checked, oldest first. A client sends the same token
-        # on every request; its key is still looked up (so a key no longer trusted still refuses it)
-        # and its claims (expiry) still checked each time: only the signature check is not repeated.
-        self._verified: dict[str, None] = {}
+        # Tokens whose signature this process has checked, oldest first, with the key that checked it.
+        # A client sends the same token on every request; its key is still looked up (so a key no
+        # longer trusted still refuses it) and its claims (expiry) still checked each time: only the
+        # signature check is not repeated while the key is the same object. A key set fetched anew
+        # brings new objects, so a key replaced under the same kid checks every token again.
+        self._verified: dict[str, Key] = {}
         self._clock = clock
         self._idp: RemoteKeySet | None = None
         self._idp_issuer = settings.external_issuer or ""
@@ -94,14 +96,15 @@ class Authenticator:
         else:
             key = await self._idp_key(kid, alg)
             issuer, audience = self._idp_issuer, self._idp_audience
-        if token not in self._verified:
+        if self._verified.get(token) is not key:
             try:
                 jws.verify(token, key, algorithms=[alg])
             except JOSEError as exc:
                 raise _refuse("token_signature_invalid", "the token's signature does not match") from exc
+            self._verified.pop(token, None)
             if len(self._verified) >= VERIFIED_TOKENS_KEPT:
                 del self._verified[next(iter(self._verified))]
-            self._verified[token] = None
+            self._verified[token] = key
         claims = _json_object(payload_segment, "payload")
         return actor_from_claims(
             claims, issuer=issuer, audience=audience, now=self._clock.now().timestamp(), leeway=LEEWAY_SECONDS

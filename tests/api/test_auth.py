@@ -619,6 +619,19 @@ class TestIdentityProvider:
         await assert_accepted(client, bearer(idp.token(clock.now(), kid="idp-2")))
         assert idp.fetches == 2
 
+    async def test_a_key_replaced_under_the_same_kid_refuses_tokens_it_accepted_before(
+        self, client: httpx.AsyncClient, idp: FakeIdentityProvider, clock: ManualClock
+    ) -> None:
+        signed_by_old_key = bearer(idp.token(clock.now()))
+        await assert_accepted(client, signed_by_old_key)
+        idp.keys["idp-1"] = _RSA_POOL[1]  # the provider replaces a compromised key, keeping its kid
+        idp.keys["idp-2"] = _RSA_POOL[2]
+        clock.advance(timedelta(seconds=REFETCH_SECONDS))
+        await assert_accepted(client, bearer(idp.token(clock.now(), kid="idp-2")))  # fetches the new set
+        assert idp.fetches == 2
+        await assert_refused(client, signed_by_old_key, "token_signature_invalid")
+        await assert_accepted(client, bearer(idp.token(clock.now())))
+
     async def test_a_new_kid_within_the_interval_waits_for_it(
         self, client: httpx.AsyncClient, idp: FakeIdentityProvider, clock: ManualClock
     ) -> None:
