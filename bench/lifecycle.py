@@ -7,9 +7,10 @@ in that step) → verify the licence.
 
 A real server (`govservice serve`, granian) runs on a throwaway var dir, with `--workers` server
 processes on PostgreSQL (2 by default: one per core of the reference machine; SQLite is served by
-one). The clients are asyncio httpx clients (one connection each) spread over
-`--client-processes` processes (2 by default), each client walking its own cases one after
-another; the processes start together after a warm-up case each. Prints, per store and number of clients:
+one). The clients are asyncio aiohttp clients (one connection each; `pip install -e '.[bench]'`)
+spread over `--client-processes` processes (2 by default), each client walking its own cases one
+after another; the processes start together after a warm-up case each. Prints, per store and
+number of clients:
 - applications/s and HTTP requests/s of the lifecycle, the median latency of each step, and the
   99th percentile and the slowest of every request;
 - the server's CPU milliseconds per application (its whole process tree, from /proc) and, on
@@ -24,9 +25,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
-import ssl
 import statistics
 import subprocess
 import sys
@@ -34,11 +35,11 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cpu import postgres_seconds, tree_seconds  # noqa: E402
@@ -68,15 +69,16 @@ def _token(keys: KeyStore, role: str, **claims: str) -> dict[str, str]:
 
 
 async def _one_case(
-    http: httpx.AsyncClient, tokens: dict[str, dict[str, str]], latencies: dict[str, list[float]]
+    http: aiohttp.ClientSession, tokens: dict[str, dict[str, str]], latencies: dict[str, list[float]]
 ) -> None:
-    async def timed(step: str, method: str, url: str, headers: dict[str, str], **kwargs: object) -> dict:
+    async def timed(step: str, method: str, url: str, headers: dict[str, str], **kwargs: Any) -> Any:
         start = time.perf_counter()
-        response = await http.request(method, url, headers=headers, **kwargs)  # type: ignore[arg-type]
+        async with http.request(method, url, headers=headers, **kwargs) as response:
+            body = await response.read()
         latencies[step].append(time.perf_counter() - start)
-        if response.status_code >= 400:
-            raise RuntimeError(f"{step}: {response.status_code} {response.text[:300]}")
-        return response.json()  # type: ignore[no-any-return]
+        if response.status >= 400:
+            raise RuntimeError(f"{step}: {response.status} {body[:300]!r}")
+        return json.loads(body)
 
     applicant, clerk, head = tokens["applicant"], tokens["clerk"], tokens["supervisor"]
     app = await timed(
@@ -88,14 +90,10 @@ async def _one_case(
     )
     base = f"/api/v1/applications/{app['id']}"
     for material in app["materials"]:
-        await timed(
-            "upload",
-            "POST",
-            f"{base}/materials",
-            applicant,
-            data={"material": material["code"]},
-            files={"file": ("doc.pdf", PDF, "application/pdf")},
-        )
+        form = aiohttp.FormData()
+        form.add_field("material", material["code"])
+        form.add_field("file", PDF, filename="doc.pdf", content_type="application/pdf")
+        await timed("upload", "POST", f"{base}/materials", applicant, data=form)
     await timed("file", "POST", f"{base}/actions/file", applicant, json={})
     await timed("accept", "POST", f"{base}/actions/accept", clerk, json={})
     await timed(
@@ -107,36 +105,34 @@ async def _one_case(
     await timed("verify", "GET", f"/api/v1/licences/{done['licenceNumber']}", {})
 
 
-# Each simulated client has its own httpx client (one connection), as a browser or an integration
-# would: 64 clients sharing one httpx pool reached 143 requests/s on /health/live here, each on its
-# own 1,650 (the pool's bookkeeping, not the server, was the limit). One TLS context for all of
-# them: httpx builds one per client otherwise (30 ms each), though the server is plain HTTP.
-_TLS = ssl.create_default_context()
-
-
+# The clients are aiohttp's (its HTTP parser is compiled): on this machine one httpx client reached
+# 970-1,050 requests/s on /health/live at 1 client, aiohttp 2,190, so httpx's own cost was too close
+# to the lifecycle's at 1 client (a ratio of 4.7x). 64 clients sharing one httpx pool reached 143/s
+# (its bookkeeping, not the server, was the limit); aiohttp's pool, 7,180. One connection a client.
 @asynccontextmanager
-async def _connections(base: str, clients: int) -> AsyncIterator[list[httpx.AsyncClient]]:
-    async with AsyncExitStack() as stack:
-        yield [
-            await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=60.0, verify=_TLS))
-            for _ in range(clients)
-        ]
+async def _session(base: str, clients: int) -> AsyncIterator[aiohttp.ClientSession]:
+    connector = aiohttp.TCPConnector(limit=clients)
+    timeout = aiohttp.ClientTimeout(total=60.0)
+    async with aiohttp.ClientSession(base_url=base, connector=connector, timeout=timeout) as http:
+        yield http
 
 
 async def _bare(base: str, clients: int, seconds: float = 3.0) -> float:
     """Requests/s of the same clients on /health/live (no database, no auth)."""
     done = 0
-    async with _connections(base, clients) as connections:
+    async with _session(base, clients) as http:
         end = time.perf_counter() + seconds
 
-        async def worker(http: httpx.AsyncClient) -> None:
+        async def worker() -> None:
             nonlocal done
             while time.perf_counter() < end:
-                (await http.get("/health/live")).raise_for_status()
+                async with http.get("/health/live") as response:
+                    response.raise_for_status()
+                    await response.read()
                 done += 1
 
         start = time.perf_counter()
-        await asyncio.gather(*(worker(http) for http in connections))
+        await asyncio.gather(*(worker() for _ in range(clients)))
         return done / (time.perf_counter() - start)
 
 
@@ -153,16 +149,16 @@ async def _drive(
     }
     latencies: dict[str, list[float]] = defaultdict(list)
     per_client = [cases // clients + (1 if i < cases % clients else 0) for i in range(clients)]
-    async with _connections(base, clients) as connections:
-        await _one_case(connections[0], tokens, defaultdict(list))  # warm-up: caches, prepared statements
+    async with _session(base, clients) as http:
+        await _one_case(http, tokens, defaultdict(list))  # warm-up: caches, prepared statements
 
-        async def worker(http: httpx.AsyncClient, n: int) -> None:
+        async def worker(n: int) -> None:
             for _ in range(n):
                 await _one_case(http, tokens, latencies)
 
         start.wait()
         started = time.perf_counter()  # CLOCK_MONOTONIC: comparable across processes
-        await asyncio.gather(*(worker(http, n) for http, n in zip(connections, per_client, strict=True)))
+        await asyncio.gather(*(worker(n) for n in per_client))
         return started, time.perf_counter(), latencies
 
 
