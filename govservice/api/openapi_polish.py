@@ -6,6 +6,7 @@
 - ``Idempotency-Key`` on every authenticated POST (:mod:`govservice.api.idempotency` honours it there)
   with the ``Idempotent-Replayed`` header its replays carry and the 409/422 a key can bring;
 - files (``qr.svg``, PDFs, evidence) as ``format: binary``, so generated clients return bytes;
+- the media types each upload's file part may have (:mod:`govservice.api.openapi_uploads`);
 - component names a client can use as class names: Litestar names generic pages
   ``Page_govservice.services.applications.views.ApplicationView_`` and two Structs of one name
   ``applications_views_InspectionView``; they become ``ApplicationPage`` and ``ApplicationInspectionView``.
@@ -38,6 +39,7 @@ from litestar.openapi.spec import (
 )
 
 from govservice.api.idempotency import MAX_KEY
+from govservice.api.openapi_uploads import declare_upload_types
 from govservice.api.problems import PROBLEM_MEDIA_TYPE, problem_example
 
 _METHODS = ("get", "put", "post", "delete", "patch")
@@ -248,4 +250,5 @@ def polish_openapi(app: Litestar) -> None:
             operation.security = []
         elif method == "post":
             _idempotency(operation)
+    declare_upload_types((operation for _, operation in _operations(app)), document.components)
     _component_names(app)

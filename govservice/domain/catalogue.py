@@ -51,6 +51,16 @@ class FileFormat(enum.StrEnum):
     DWG = "dwg"
 
 
+# What each format is called on the wire (OFD: GB/T 33190's type; DWG: IANA's vnd.dwg).
+MEDIA_TYPES: dict[FileFormat, str] = {
+    FileFormat.PDF: "application/pdf",
+    FileFormat.JPG: "image/jpeg",
+    FileFormat.PNG: "image/png",
+    FileFormat.OFD: "application/ofd",
+    FileFormat.DWG: "image/vnd.dwg",
+}
+
+
 class Material(Record, frozen=True):
     code: Code
     name: Text

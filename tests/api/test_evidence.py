@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import httpx
 
 from tests.api.apps_helpers import ENT_A, PDF, PNG
 from tests.api.test_enforcement import _inspect
+from tests.api.test_openapi import COMMITTED
 from tests.conftest import TokenFactory
 
 JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 
+async def _evidence_of_an_inspection(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> tuple[dict[str, str], str]:
+    """The inspecting officer's headers and the evidence URL of a new inspection of ENT_A."""
+    officer = auth("inspector", sub="insp-1", unit="CD-JJ")
+    inspection = await _inspect(client, officer, uscc=ENT_A)
+    return officer, f"/api/v1/inspections/{inspection['id']}/evidence"
+
+
 async def test_officers_attach_evidence_and_staff_read_it(
     client: httpx.AsyncClient, auth: TokenFactory
 ) -> None:
-    officer = auth("inspector", sub="insp-1", unit="CD-JJ")
-    inspection = await _inspect(client, officer, uscc=ENT_A)
-    url = f"/api/v1/inspections/{inspection['id']}/evidence"
+    officer, url = await _evidence_of_an_inspection(client, auth)
     added = await client.post(
         url,
         headers=officer,
@@ -39,9 +48,7 @@ async def test_officers_attach_evidence_and_staff_read_it(
 async def test_only_the_inspections_officers_may_attach_and_only_photos_or_pdf(
     client: httpx.AsyncClient, auth: TokenFactory
 ) -> None:
-    officer = auth("inspector", sub="insp-1", unit="CD-JJ")
-    inspection = await _inspect(client, officer, uscc=ENT_A)
-    url = f"/api/v1/inspections/{inspection['id']}/evidence"
+    officer, url = await _evidence_of_an_inspection(client, auth)
     stranger = auth("inspector", sub="insp-7", unit="CD-JJ")
     refused = await client.post(url, headers=stranger, files={"file": ("x.png", PNG, "image/png")})
     assert refused.status_code == 403 and refused.json()["code"] == "not_an_inspecting_officer"
@@ -55,9 +62,7 @@ async def test_only_the_inspections_officers_may_attach_and_only_photos_or_pdf(
 async def test_an_evidence_download_is_in_the_enterprises_data_access_log(
     client: httpx.AsyncClient, auth: TokenFactory
 ) -> None:
-    officer = auth("inspector", sub="insp-1", unit="CD-JJ")
-    inspection = await _inspect(client, officer, uscc=ENT_A)
-    url = f"/api/v1/inspections/{inspection['id']}/evidence"
+    officer, url = await _evidence_of_an_inspection(client, auth)
     added = await client.post(url, headers=officer, files={"file": ("exit.jpg", JPG, "image/jpeg")})
     assert added.status_code == 201, added.text
     legal = auth("legal", sub="legal-9", unit="CD-JJ")
@@ -66,3 +71,26 @@ async def test_an_evidence_download_is_in_the_enterprises_data_access_log(
     log = (await client.get(f"/api/v1/enterprises/{ENT_A}/data-access", headers=enterprise)).json()["items"]
     downloads = [(i["actorSub"], i["subject"]) for i in log if i["action"] == "download_evidence"]
     assert downloads == [("legal-9", f"evidence:{added.json()['id']}")]
+
+
+async def test_the_openapi_document_names_exactly_the_file_types_evidence_may_have(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    officer, url = await _evidence_of_an_inspection(client, auth)
+    samples = {  # one file of every format the service knows, named as its content says
+        "application/pdf": ("plan.pdf", PDF),
+        "image/jpeg": ("exit.jpg", JPG),
+        "image/png": ("exit.png", PNG),
+        "application/ofd": ("notice.ofd", b"PK\x03\x04" + b"\x00" * 64),
+        "image/vnd.dwg": ("plan.dwg", b"AC1032" + b"\x00" * 64),
+    }
+    accepted = set()
+    for media_type, (name, content) in samples.items():
+        answer = await client.post(url, headers=officer, files={"file": (name, content, media_type)})
+        assert answer.status_code in (201, 422), answer.text
+        if answer.status_code == 201:
+            accepted.add(media_type)
+    document = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    body = document["paths"]["/api/v1/inspections/{inspection_id}/evidence"]["post"]["requestBody"]
+    declared = body["content"]["multipart/form-data"]["encoding"]["file"]["contentType"]
+    assert set(declared.split(", ")) == accepted == {"application/pdf", "image/jpeg", "image/png"}

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govservice.db.models import EvidenceRow, InspectionRow
 from govservice.domain.actor import Actor, Role
-from govservice.domain.catalogue import FileFormat
+from govservice.domain.catalogue import MEDIA_TYPES, FileFormat
 from govservice.errors import Forbidden, NotFound
 from govservice.services.access import ensure_visible
 from govservice.services.applications.uploads import check_file
@@ -21,7 +21,6 @@ from govservice.services.context import ServiceContext
 
 ALLOWED = (FileFormat.JPG, FileFormat.PNG, FileFormat.PDF)
 MAX_BYTES = 20 * 1024 * 1024
-MEDIA_TYPES = {FileFormat.JPG: "image/jpeg", FileFormat.PNG: "image/png", FileFormat.PDF: "application/pdf"}
 
 
 class EvidenceView(msgspec.Struct, kw_only=True, rename="camel"):

@@ -24,6 +24,7 @@ from govservice.services.context import ServiceContext
 from govservice.services.key_enterprises.registry import KeyEnterpriseRegistry
 
 MAX_REPORT_BYTES = 20 * 1024 * 1024
+REPORT_FORMATS = (FileFormat.PDF,)
 
 
 class Severity(enum.StrEnum):
@@ -179,7 +180,7 @@ class CareService:
     ) -> CheckupView:
         # as materials and evidence: the content and the name's extension must both say PDF
         _, safe_name = check_file(
-            filename, content, (FileFormat.PDF,), max_bytes=MAX_REPORT_BYTES, what="the check-up report"
+            filename, content, REPORT_FORMATS, max_bytes=MAX_REPORT_BYTES, what="the check-up report"
         )
         assert self._ctx.files is not None
         async with self._ctx.files.staged(content) as staged, self._ctx.transaction() as session:
