@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from govservice.domain.calendar import ClockStatus, WorkingCalendar
@@ -34,6 +34,7 @@ from govservice.services.engine import (
     EngineService,
     case_view_of_row,
 )
+from govservice.services.engine_store import record_event
 from govservice.services.engine_views import CaseView
 from govservice.workflow import Process
 
@@ -233,17 +234,18 @@ class CalendarRollover:
             + "; ".join(f"{c.deadline} deadline moved from {c.old} to {c.new}" for c in changes)
             + " (it had been counted on the provisional calendar)"
         )
-        await conn.execute(
-            insert(EVENTS).values(
-                case_id=case.id,
-                seq=case.version + 1,
-                action=ACTION,
-                from_state=case.state,
-                to_state=case.state,
-                actor_sub=CALENDAR_ACTOR,
-                actor_roles=[],
-                at=now,
-                payload={
+        await record_event(  # with its outbox row: webhooks deliver it as `<subjectKind>.rederive_deadlines`
+            conn,
+            {
+                "case_id": case.id,
+                "seq": case.version + 1,
+                "action": ACTION,
+                "from_state": case.state,
+                "to_state": case.state,
+                "actor_sub": CALENDAR_ACTOR,
+                "actor_roles": [],
+                "at": now,
+                "payload": {
                     "comment": comment,
                     "reason": "official_calendar_loaded",
                     "calendarVersion": self._engine.calendar.version,
@@ -252,7 +254,7 @@ class CalendarRollover:
                         for c in changes
                     ],
                 },
-            )
+            },
         )
         for change in changes:
             if change.timer_id is not None:

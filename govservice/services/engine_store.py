@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from govservice.db.results import rowcount
 from govservice.domain.calendar import CaseClock
@@ -23,6 +23,7 @@ from govservice.services.engine_rows import (
     CASES,
     EVENTS,
     FIRED,
+    OUTBOX,
     PENDING,
     TIMERS,
     EventWrite,
@@ -100,6 +101,15 @@ async def _event(
 ) -> None:
     """The event; on SQLite its outbox row is written by a trigger (migration 0017)."""
     await session.execute(_INSERT_EVENT, {"case_id": case_id, "seq": seq} | event_values(to_state, at, event))
+
+
+async def record_event(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
+    """An event written outside a step (the calendar's re-derivation of a case's deadlines), with
+    its outbox row as a step's would have: by trigger on SQLite, here on PostgreSQL."""
+    await conn.execute(insert(EVENTS).values(**values))
+    if conn.dialect.name == "postgresql":
+        outbox = {"case_id": values["case_id"], "seq": values["seq"], "at": values["at"]}
+        await conn.execute(insert(OUTBOX).values(**outbox))
 
 
 async def _arm(session: AsyncSession, case_id: int, arm: Sequence[TimerArm], now: datetime) -> None:

@@ -16,6 +16,15 @@ from govservice.api.app import create_app
 from govservice.config import Settings
 from govservice.domain.clock import ManualClock
 from tests.api.apps_helpers import APPROVAL, ENT_A, act, create, get, inspect, upload_all
+from tests.api.webhook_helpers import (
+    A_URL,
+    deliveries,
+    dns,
+    http_transport,
+    receiver,
+    subscribe,
+    webhook_resolver,
+)
 from tests.conftest import WORKFLOWS, TokenFactory, make_settings
 
 OFFICIAL_2027 = """year: 2027
@@ -114,6 +123,10 @@ async def test_deadlines_across_the_year_end_are_provisional_then_re_derived(
     assert festive["clock"]["dueOn"] == "2027-02-10"  # lunar New Year's Eve and days 1-3 (5-8 Feb) skipped
     _provisional(festive["clock"], 2027)
 
+    # the department's bus hears of moved deadlines as of every other step
+    admin = auth("admin", sub="admin-1")
+    hook = await subscribe(client, admin, A_URL, "application.rederive_deadlines")
+
     # the State Council's 2027 notice is installed and the service restarts
     (settings.workflows_dir / "calendars" / "2027.yaml").write_text(OFFICIAL_2027)
     clock.advance(timedelta(hours=1))
@@ -143,6 +156,12 @@ async def test_deadlines_across_the_year_end_are_provisional_then_re_derived(
         ).json()
         assert timeline["events"][-1]["deadlineChanges"][0]["from"] == "2027-01-19"
 
+        await restarted.state.services.webhooks.dispatcher.dispatch()
+        heard = await deliveries(again, admin, hook["id"])
+        assert sorted((d["type"], d["payload"]["subjectId"]) for d in heard) == sorted(
+            ("application.rederive_deadlines", moved_app["id"]) for moved_app in (c, permit)
+        )
+
         # deadlines already past are never rewritten
         assert (await get(again, applicant, a["id"]))["version"] == running["version"]
         assert (await get(again, applicant, b["id"]))["clock"]["dueOn"] == "2027-01-04"
@@ -158,6 +177,9 @@ async def _deadline(
 ) -> dict[str, Any]:
     timeline = (await client.get(f"/api/v1/applications/{app_id}/timeline", headers=headers)).json()
     return next(d for d in timeline["deadlines"] if d["action"] == action)
+
+
+__all__ = ["dns", "http_transport", "receiver", "webhook_resolver"]  # the webhook fixtures, used by name
 
 
 async def test_a_date_before_the_first_calendar_is_a_problem_naming_the_year_and_writes_nothing(

@@ -1,8 +1,9 @@
 """What a webhook delivery carries, and which event types there are: the envelope the dispatcher
 builds and the OpenAPI document's ``webhooks`` section describes (one entry per event type).
 
-An event type is ``<subjectKind>.<action>``: ``start`` (a case begins) and every action of the
-process a subject's case runs.
+An event type is ``<subjectKind>.<action>``: ``start`` (a case begins), every action of the
+process a subject's case runs, and ``rederive_deadlines`` (an official calendar year, once loaded,
+moved a deadline that had been counted on the provisional calendar).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Annotated
 
 import msgspec
 
+from govservice.services.calendar_rollover import ACTION as REDERIVED
 from govservice.workflow.definition import ProcessDefinition
 
 # The processes whose cases are not applications' (every other process is an application route).
@@ -23,6 +25,10 @@ SUBJECT_OF_PROCESS = {
     "review_rectification": "review_rectification",
 }
 APPLICATION = "application"
+_REDERIVED_TEXT = (
+    "The State Council's notice for a year was loaded and moved deadlines of the case that had been "
+    "counted on the provisional calendar; the state does not change (the new dates: the case's timeline)."
+)
 
 
 def _doc(text: str) -> msgspec.Meta:
@@ -65,4 +71,5 @@ def event_types(definitions: Iterable[ProcessDefinition]) -> dict[str, str]:
                 f"`{transition.action}` in process `{definition.id}` "
                 f"({' / '.join(transition.sources)} → {transition.to})"
             )
+        found.setdefault(f"{kind}.{REDERIVED}", _REDERIVED_TEXT)
     return dict(sorted(found.items()))
