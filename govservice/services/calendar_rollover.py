@@ -4,7 +4,9 @@ A deadline that reached into a year with no State Council notice was counted on 
 calendar (weekends and the regulation's holidays). Once the notice is loaded (a file dropped into
 ``workflows/calendars/`` and a restart), every deadline still in the future that was computed
 provisionally is counted again on the case's pinned calendar, now lent the official year: the
-case's statutory due date and its pending working-day timers. One transaction per case, each with
+case's statutory due date and its pending working-day timers (a timer counted from the day it was
+armed, again from that day; one that runs on the case clock, again from the clock's start, as the
+statutory date is). One transaction per case, each with
 a timeline event naming the old and new dates and why. Past deadlines and fired timers are never
 rewritten; a deadline that was official already is left alone (the pinned rules hold).
 
@@ -172,10 +174,19 @@ class CalendarRollover:
                 if timer.key.startswith("deadline:") and _counts_hours(process, timer.state):
                     continue
                 armed_on, old_due = engine.today(timer.armed_at), engine.local_day(timer.due_at)
-                if not old_calendar.provisional_years(armed_on, old_due):
+                on_clock = _on_clock_days(process, timer.key)
+                counted_from = case.clock.started_on if on_clock is not None else armed_on
+                if counted_from is None or not old_calendar.provisional_years(counted_from, old_due):
                     continue
-                days = old_calendar.working_days_between(armed_on, old_due)
-                new_due = pinned.add_working_days(armed_on, days)
+                if on_clock is not None:  # as armed: the day the case clock reaches the limit
+                    reached = case.clock.reaches(pinned, on_clock)
+                    if reached is None:
+                        continue
+                    new_due = max(reached, armed_on)
+                else:
+                    new_due = pinned.add_working_days(
+                        armed_on, old_calendar.working_days_between(armed_on, old_due)
+                    )
                 if new_due != old_due:
                     changes.append(DeadlineChange(timer.key, old_due, new_due, timer.id, timer.state))
             if not changes:
@@ -264,6 +275,19 @@ class CalendarRollover:
                     .values(due_at=self._engine.due_at(change.new))
                 )
         return True
+
+
+def _on_clock_days(process: Process, key: str) -> int | None:
+    """The working days of the case-clock timer ``key`` (``arm_timer`` with ``onClock``), or None
+    for a timer counted from the day it was armed. The clock's days before a pause may lie in the
+    year just made official, so such a timer is counted again from the clock's start, not from the
+    day it was last armed."""
+    for state in process.states:
+        for transition in process.transitions_from(state):
+            for call, _ in transition.effects:
+                if call.name == "arm_timer" and call.params.get("key") == key and call.params.get("on_clock"):
+                    return int(call.params["working_days"])
+    return None
 
 
 def _counts_hours(process: Process, state: str | None) -> bool:

@@ -5,14 +5,18 @@ notice is installed and the deadlines still ahead are re-derived, with a timelin
 from __future__ import annotations
 
 import shutil
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govservice.api.app import create_app
+from govservice.auth import KeyStore
 from govservice.config import Settings
 from govservice.domain.clock import ManualClock
 from tests.api.apps_helpers import APPROVAL, ENT_A, act, create, get, inspect, upload_all
@@ -49,6 +53,24 @@ def clock() -> ManualClock:
     return ManualClock(datetime(2026, 12, 4, 2, 0, tzinfo=UTC))  # Friday 4 December, 10:00 in Shanghai
 
 
+Restart = Callable[[], Awaitable[Litestar]]
+
+
+@pytest.fixture
+def notice_installed(settings: Settings, engine: AsyncEngine, clock: ManualClock, keys: KeyStore) -> Restart:
+    """Installs the State Council's 2027 notice and restarts the service an hour later (the same
+    database); returns the restarted app, its calendar caught up."""
+
+    async def install() -> Litestar:
+        (settings.workflows_dir / "calendars" / "2027.yaml").write_text(OFFICIAL_2027)
+        clock.advance(timedelta(hours=1))
+        restarted = create_app(settings, engine=engine, clock=clock, keys=keys)
+        await restarted.state.services.catch_up_calendar()
+        return restarted
+
+    return install
+
+
 def at(day: str) -> datetime:
     return datetime.fromisoformat(day).replace(hour=2, tzinfo=UTC)
 
@@ -67,14 +89,8 @@ def _provisional(view: dict[str, Any], *years: int) -> None:
 
 
 async def test_deadlines_across_the_year_end_are_provisional_then_re_derived(
-    app,
-    client: httpx.AsyncClient,
-    auth: TokenFactory,
-    clock: ManualClock,  # noqa: ANN001
-    settings: Settings,
-    engine,
-    keys,
-) -> None:  # noqa: ANN001
+    client: httpx.AsyncClient, auth: TokenFactory, clock: ManualClock, notice_installed: Restart
+) -> None:
     applicant = auth("applicant", sub="user-a", ent=ENT_A)
     clerk = auth("clerk", sub="clerk-1", unit=INVESTIGATION)
     permit_clerk = auth("clerk", sub="clerk-2", unit=APPROVAL)
@@ -128,10 +144,7 @@ async def test_deadlines_across_the_year_end_are_provisional_then_re_derived(
     hook = await subscribe(client, admin, A_URL, "application.rederive_deadlines")
 
     # the State Council's 2027 notice is installed and the service restarts
-    (settings.workflows_dir / "calendars" / "2027.yaml").write_text(OFFICIAL_2027)
-    clock.advance(timedelta(hours=1))
-    restarted = create_app(settings, engine=engine, clock=clock, keys=keys)
-    await restarted.state.services.catch_up_calendar()
+    restarted = await notice_installed()
     transport = httpx.ASGITransport(app=restarted)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as again:
         moved = await get(again, applicant, c["id"])
@@ -170,6 +183,42 @@ async def test_deadlines_across_the_year_end_are_provisional_then_re_derived(
         report = await restarted.state.services.rollover.run()
         assert report.cases == 0
         assert (await get(again, applicant, c["id"]))["version"] == moved["version"]
+
+
+async def test_a_limit_on_the_case_clock_is_counted_again_from_its_start(
+    client: httpx.AsyncClient, auth: TokenFactory, clock: ManualClock, notice_installed: Restart
+) -> None:
+    """The on-site inspection's 10 WD run on the case clock (art. 45): counted from acceptance,
+    holds left out. Accepted in a provisional January, held, resumed: the notice then makes a
+    Saturday before the hold a working day, so the clock had counted one day more than it showed,
+    and the limit comes one working day sooner, though its timer was last armed after that day (the
+    case's own clock moved so already; its timer did not)."""
+    applicant = auth("applicant", sub="user-a", ent=ENT_A)
+    clerk = auth("clerk", sub="clerk-2", unit=APPROVAL)
+    clock.set(at("2027-01-05"))  # Tuesday
+    opening = await _filed(client, applicant, "FR-PGP-OPENING")
+    await act(client, clerk, opening["id"], "accept")
+    clock.set(at("2027-01-12"))
+    await act(client, clerk, opening["id"], "hold", reason="testing")
+    clock.set(at("2027-01-13"))
+    resumed = await act(client, clerk, opening["id"], "resume")
+    # provisional: 5 WD counted by the hold (6-8, 11, 12 January), the 5 left from the 13th
+    assert resumed["inspection"]["dueOn"] == "2027-01-20"
+    restarted = await notice_installed()
+    transport = httpx.ASGITransport(app=restarted)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as again:
+        moved = await get(again, applicant, opening["id"])
+        assert moved["inspection"]["dueOn"] == "2027-01-19"  # Saturday 9 January was worked: 6 counted
+        deadline = await _deadline(again, applicant, opening["id"], "inspection_overdue")
+        assert (deadline["dueOn"], deadline["calendarStatus"]) == ("2027-01-19", "official")
+        timeline = (
+            await again.get(f"/api/v1/applications/{opening['id']}/timeline", headers=applicant)
+        ).json()
+        moves = {"from": "2027-01-20", "to": "2027-01-19"}  # the case's clock and its inspection alike
+        assert timeline["events"][-1]["deadlineChanges"] == [
+            {"deadline": "statutory"} | moves,
+            {"deadline": "inspection"} | moves,
+        ]
 
 
 async def _deadline(
