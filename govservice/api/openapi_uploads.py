@@ -18,7 +18,6 @@ from govservice.services.enforcement.evidence import ALLOWED as EVIDENCE_FORMATS
 from govservice.services.key_enterprises.care import REPORT_FORMATS
 
 FILE = "file"
-_REF_PREFIX = "#/components/schemas/"
 
 # By operation id. A material's own formats are in its matter's service guide (GET
 # /api/v1/matters/{code}); the operation accepts the union and refuses the others with a 422.
@@ -40,8 +39,8 @@ def declare_upload_types(operations: Iterable[Operation], components: Components
         accepted = ", ".join(MEDIA_TYPES[f] for f in formats)
         for media in body.content.values():
             media.encoding = {FILE: Encoding(content_type=accepted)}
-            if isinstance(media.schema, Reference) and media.schema.ref.startswith(_REF_PREFIX):
-                _without_octet_stream((components.schemas or {}).get(media.schema.ref[len(_REF_PREFIX) :]))
+            if isinstance(media.schema, Reference):  # to a component: its name ends the ref
+                _without_octet_stream((components.schemas or {}).get(media.schema.ref.rpartition("/")[2]))
     if missing := set(UPLOADS) - found:
         raise RuntimeError(f"uploads not found among the operations: {sorted(missing)}")
 

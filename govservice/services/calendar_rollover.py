@@ -36,6 +36,7 @@ from govservice.services.engine import (
     EngineService,
     case_view_of_row,
 )
+from govservice.services.engine_rows import EventWrite
 from govservice.services.engine_store import record_event
 from govservice.services.engine_views import CaseView
 from govservice.workflow import Process
@@ -245,28 +246,17 @@ class CalendarRollover:
             + "; ".join(f"{c.deadline} deadline moved from {c.old} to {c.new}" for c in changes)
             + " (it had been counted on the provisional calendar)"
         )
-        await record_event(  # with its outbox row: webhooks deliver it as `<subjectKind>.rederive_deadlines`
-            conn,
-            {
-                "case_id": case.id,
-                "seq": case.version + 1,
-                "action": ACTION,
-                "from_state": case.state,
-                "to_state": case.state,
-                "actor_sub": CALENDAR_ACTOR,
-                "actor_roles": [],
-                "at": now,
-                "payload": {
-                    "comment": comment,
-                    "reason": "official_calendar_loaded",
-                    "calendarVersion": self._engine.calendar.version,
-                    "changes": [
-                        {"deadline": c.deadline, "from": c.old.isoformat(), "to": c.new.isoformat()}
-                        for c in changes
-                    ],
-                },
-            },
-        )
+        payload = {
+            "comment": comment,
+            "reason": "official_calendar_loaded",
+            "calendarVersion": self._engine.calendar.version,
+            "changes": [
+                {"deadline": c.deadline, "from": c.old.isoformat(), "to": c.new.isoformat()} for c in changes
+            ],
+        }
+        # with its outbox row: webhooks deliver it as `<subjectKind>.rederive_deadlines`
+        event = EventWrite(ACTION, case.state, CALENDAR_ACTOR, [], payload)
+        await record_event(conn, case.id, case.version + 1, case.state, now, event)
         for change in changes:
             if change.timer_id is not None:
                 await conn.execute(

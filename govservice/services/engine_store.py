@@ -97,19 +97,21 @@ async def load_many(session: AsyncSession, case_ids: Sequence[int]) -> dict[int,
 
 
 async def _event(
-    session: AsyncSession, case_id: int, seq: int, to_state: str, at: datetime, event: EventWrite
+    db: AsyncSession | AsyncConnection, case_id: int, seq: int, to_state: str, at: datetime, event: EventWrite
 ) -> None:
     """The event; on SQLite its outbox row is written by a trigger (migration 0017)."""
-    await session.execute(_INSERT_EVENT, {"case_id": case_id, "seq": seq} | event_values(to_state, at, event))
+    await db.execute(_INSERT_EVENT, {"case_id": case_id, "seq": seq} | event_values(to_state, at, event))
 
 
-async def record_event(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
-    """An event written outside a step (the calendar's re-derivation of a case's deadlines), with
-    its outbox row as a step's would have: by trigger on SQLite, here on PostgreSQL."""
-    await conn.execute(insert(EVENTS).values(**values))
+async def record_event(
+    conn: AsyncConnection, case_id: int, seq: int, state: str, at: datetime, event: EventWrite
+) -> None:
+    """An event written outside a step (the calendar's re-derivation of a case's deadlines), the
+    state unchanged, with its outbox row as a step's would have: by trigger on SQLite, here on
+    PostgreSQL (where a step writes it in its CTE)."""
+    await _event(conn, case_id, seq, state, at, event)
     if conn.dialect.name == "postgresql":
-        outbox = {"case_id": values["case_id"], "seq": values["seq"], "at": values["at"]}
-        await conn.execute(insert(OUTBOX).values(**outbox))
+        await conn.execute(insert(OUTBOX).values(case_id=case_id, seq=seq, at=at))
 
 
 async def _arm(session: AsyncSession, case_id: int, arm: Sequence[TimerArm], now: datetime) -> None:
